@@ -1,0 +1,77 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+from .models import Organization, Role, roles_for_kind
+
+credit_code_validator = RegexValidator(
+    r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$",
+    _("Enter the 18-character unified social credit code (digits and capital letters)."),
+)
+
+
+class EnterpriseSignupForm(forms.Form):
+    email = forms.EmailField(label=_("Work email"))
+    first_name = forms.CharField(label=_("Given name"), max_length=150)
+    last_name = forms.CharField(label=_("Family name"), max_length=150)
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
+    organization_name = forms.CharField(label=_("Enterprise name (Chinese)"), max_length=200)
+    organization_name_en = forms.CharField(label=_("Enterprise name (English)"), max_length=200, required=False)
+    credit_code = forms.CharField(
+        label=_("Unified social credit code"),
+        max_length=18,
+        min_length=18,
+        validators=[credit_code_validator],
+        required=False,
+    )
+    size_class = forms.ChoiceField(label=_("Size class"), choices=Organization.SizeClass.choices)
+    province = forms.CharField(label=_("Province"), max_length=50, required=False)
+    city = forms.CharField(label=_("City"), max_length=50, required=False)
+    specialised_innovative = forms.BooleanField(label=_("Specialised and innovative (专精特新)"), required=False)
+    little_giant = forms.BooleanField(label=_("“Little giant” (小巨人)"), required=False)
+
+    def clean_credit_code(self):
+        return self.cleaned_data["credit_code"].strip().upper()
+
+    def clean(self):
+        data = super().clean()
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif p1:
+            try:
+                password_validation.validate_password(p1)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return data
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email"))
+    role = forms.ChoiceField(label=_("Role"))
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = roles_for_kind(organization.kind)
+        self.fields["role"].choices = [(r.value, r.label) for r in Role if r in allowed]
+
+
+class AcceptInvitationForm(forms.Form):
+    first_name = forms.CharField(label=_("Given name"), max_length=150)
+    last_name = forms.CharField(label=_("Family name"), max_length=150)
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
+
+    def clean(self):
+        data = super().clean()
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif p1:
+            try:
+                password_validation.validate_password(p1)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return data

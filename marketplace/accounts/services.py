@@ -1,0 +1,237 @@
+"""State changes for people and organisations. Each runs in one transaction."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from marketplace.core.emails import notify
+
+from . import selectors
+from .models import Invitation, Membership, Organization, Role, roles_for_kind
+from .tokens import email_verification_token
+
+User = get_user_model()
+
+
+def normalize_email(email: str) -> str:
+    return User.objects.normalize_email((email or "").strip()).lower()
+
+
+def email_taken(email: str) -> bool:
+    return User.objects.filter(email__iexact=normalize_email(email)).exists()
+
+
+def unique_slug(base: str, model=Organization, field="slug", max_length=80) -> str:
+    root = (slugify(base) or "org")[: max_length - 6]
+    slug, n = root, 1
+    while model.objects.filter(**{field: slug}).exists():
+        n += 1
+        slug = f"{root}-{n}"
+    return slug
+
+
+def verification_url(user) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = email_verification_token.make_token(user)
+    return settings.SITE_URL + reverse("accounts:verify", args=[uid, token])
+
+
+@transaction.atomic
+def register_enterprise(
+    *,
+    email,
+    password,
+    first_name="",
+    last_name="",
+    organization_name,
+    organization_name_en="",
+    size_class,
+    credit_code="",
+    province="",
+    city="",
+    specialised_innovative=False,
+    little_giant=False,
+    language=None,
+):
+    """Create an inactive user, their enterprise and a buyer membership; email a verification link."""
+    email = normalize_email(email)
+    if email_taken(email):
+        raise ValidationError({"email": _("An account with this email address already exists.")})
+    if size_class not in Organization.SizeClass.values:
+        raise ValidationError({"size_class": _("Choose a valid size class.")})
+    credit_code = (credit_code or "").strip().upper()
+    if credit_code and Organization.objects.filter(credit_code=credit_code).exists():
+        raise ValidationError({"credit_code": _("An enterprise with this credit code is already registered.")})
+    user = User(
+        username=email,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        is_active=False,
+        preferred_language=language or settings.LANGUAGE_CODE,
+    )
+    user.set_password(password)
+    organization = Organization(
+        kind=Organization.Kind.ENTERPRISE,
+        name=organization_name.strip(),
+        name_en=organization_name_en.strip(),
+        slug=unique_slug(organization_name_en or organization_name),
+        size_class=size_class,
+        credit_code=credit_code,
+        province=province,
+        city=city,
+        specialised_innovative=specialised_innovative,
+        little_giant=little_giant,
+        contact_email=email,
+    )
+    try:
+        with transaction.atomic():
+            user.save()
+            organization.save()
+    except IntegrityError as exc:  # a concurrent sign-up with the same address or code
+        raise ValidationError(_("This email address or credit code is already registered.")) from exc
+    Membership.objects.create(user=user, organization=organization, role=Role.BUYER)
+    send_verification(user)
+    return user, organization
+
+
+def send_verification(user):
+    notify(user, "accounts/email/verify", {"name": str(user), "url": verification_url(user)})
+
+
+@transaction.atomic
+def verify_email(uidb64: str, token: str):
+    """Activate the account behind a verification link; return the user, or None if the link is bad."""
+    try:
+        pk = int(urlsafe_base64_decode(uidb64).decode())
+        user = User.objects.select_for_update().get(pk=pk)
+    except (TypeError, ValueError, OverflowError, UnicodeDecodeError, User.DoesNotExist):
+        return None
+    if not email_verification_token.check_token(user, token):
+        return None
+    user.is_active = True
+    user.email_verified_at = timezone.now()
+    user.save(update_fields=["is_active", "email_verified_at"])
+    return user
+
+
+@transaction.atomic
+def add_membership(user, organization, role):
+    """Give a person a role in an organisation and the Wagtail groups that go with it."""
+    if role not in roles_for_kind(organization.kind):
+        raise ValidationError({"role": _("This role does not exist for this kind of organisation.")})
+    membership, _created = Membership.objects.get_or_create(user=user, organization=organization, role=role)
+    sync_admin_groups(user)
+    return membership
+
+
+@transaction.atomic
+def remove_membership(actor, membership):
+    if not selectors.can_invite(actor, membership.organization):
+        raise PermissionDenied
+    user = membership.user
+    membership.delete()
+    sync_admin_groups(user)
+
+
+def sync_admin_groups(user):
+    """Put the user in exactly the institute groups their memberships call for."""
+    from cms.services import sync_user_groups  # the institute groups are the CMS's business
+
+    sync_user_groups(user)
+
+
+@transaction.atomic
+def invite(*, inviter, organization, email, role):
+    """Invite a person to an institute. Platform staff, or the institute's own TTO, may invite."""
+    if not selectors.can_invite(inviter, organization):
+        raise PermissionDenied(_("You may not invite people to this organisation."))
+    email = normalize_email(email)
+    if role not in roles_for_kind(organization.kind):
+        raise ValidationError({"role": _("This role does not exist for this kind of organisation.")})
+    if Membership.objects.filter(organization=organization, role=role, user__email__iexact=email).exists():
+        raise ValidationError({"email": _("This person already holds this role in the organisation.")})
+    if Invitation.objects.filter(
+        organization=organization, role=role, email__iexact=email, accepted_at=None, revoked_at=None
+    ).exists():
+        raise ValidationError({"email": _("An invitation for this person and role is already open.")})
+    invitation = Invitation.objects.create(
+        organization=organization,
+        email=email,
+        role=role,
+        invited_by=inviter,
+        expires_at=timezone.now() + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
+    )
+    existing = User.objects.filter(email__iexact=email).first()
+    notify(
+        existing or email,
+        "accounts/email/invitation",
+        {
+            "organization": organization.name,
+            "organization_en": organization.name_en or organization.name,
+            "role": role,
+            "inviter": str(inviter),
+            "url": settings.SITE_URL + reverse("accounts:invitation", args=[invitation.token]),
+        },
+        language=None if existing else (inviter.preferred_language or settings.LANGUAGE_CODE),
+    )
+    return invitation
+
+
+def open_invitation_or_none(token):
+    invitation = Invitation.objects.select_related("organization").filter(token=token).first()
+    if invitation is None or not invitation.is_open:
+        return None
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(invitation, *, user=None, password=None, first_name="", last_name="", language=None):
+    """Accept an open invitation, as the signed-in user or by creating the invited account."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_open:
+        raise ValidationError(_("This invitation has expired or was already used."))
+    if user is None:
+        if email_taken(invitation.email):
+            raise ValidationError(_("An account with this email address exists: sign in to accept."))
+        user = User(
+            username=invitation.email,
+            email=invitation.email,
+            first_name=first_name,
+            last_name=last_name,
+            email_verified_at=timezone.now(),  # the link itself proves the address
+            preferred_language=language or settings.LANGUAGE_CODE,
+        )
+        user.set_password(password)
+        user.save()
+    elif normalize_email(user.email) != normalize_email(invitation.email):
+        raise ValidationError(_("This invitation was sent to another email address."))
+    membership = add_membership(user, invitation.organization, invitation.role)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return user, membership
+
+
+@transaction.atomic
+def revoke_invitation(actor, invitation):
+    if not selectors.can_invite(actor, invitation.organization):
+        raise PermissionDenied
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+
+
+def set_language(user, language):
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError(_("Unknown language."))
+    user.preferred_language = language
+    user.save(update_fields=["preferred_language"])

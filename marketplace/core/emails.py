@@ -1,0 +1,42 @@
+"""Notification emails, rendered in the recipient's language and sent in the background."""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+from django_tasks import task
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def send_templated_email(template_prefix: str, recipient: str, context: dict, language: str = "") -> None:
+    """Render `<prefix>_subject.txt` and `<prefix>_body.txt` (and `.html` if present) and send.
+
+    The context must be JSON-serialisable (tasks are stored in the database).
+    """
+    language = language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = {**context, "SITE_URL": settings.SITE_URL, "LANGUAGE_CODE": language}
+        subject = render_to_string(f"{template_prefix}_subject.txt", context).strip().splitlines()[0]
+        body = render_to_string(f"{template_prefix}_body.txt", context)
+        message = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
+        message.send()
+    logger.info("sent %s to %s", template_prefix, recipient)
+
+
+def notify(user_or_email, template_prefix: str, context: dict, language: str | None = None) -> None:
+    """Queue an email to a user (in their preferred language) or a bare address."""
+    if hasattr(user_or_email, "email"):
+        recipient = user_or_email.email
+        language = language or getattr(user_or_email, "preferred_language", "") or settings.LANGUAGE_CODE
+    else:
+        recipient = user_or_email
+    if not recipient:
+        return
+    language = language or settings.LANGUAGE_CODE
+    # Only once the surrounding transaction commits: a rolled-back change sends nothing.
+    transaction.on_commit(lambda: send_templated_email.enqueue(template_prefix, recipient, context, language))

@@ -1,0 +1,64 @@
+"""Money is a Decimal with two places plus a currency code; never a float."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+
+CENT = Decimal("0.01")
+CURRENCY_SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€", "HKD": "HK$"}
+CURRENCY_CHOICES = [
+    ("CNY", _("Chinese yuan (CNY)")),
+    ("USD", _("US dollar (USD)")),
+    ("EUR", _("Euro (EUR)")),
+    ("HKD", _("Hong Kong dollar (HKD)")),
+]
+
+
+def quantize(value) -> Decimal:
+    """Round a Decimal (or int/str) once, half up, to two places."""
+    if isinstance(value, float):
+        raise TypeError("Money must not be a float")
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def format_money(amount, currency=None) -> str:
+    currency = currency or settings.DEFAULT_CURRENCY
+    if amount is None:
+        return ""
+    amount = quantize(amount)
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    text = number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
+    return f"{symbol}{text}" if symbol else f"{text} {currency}"
+
+
+def to_minor_units(amount, currency=None) -> int:
+    """Stripe's integer minor units; only at the Stripe boundary."""
+    return int((quantize(amount) * 100).to_integral_value())
+
+
+def from_minor_units(value: int, currency=None) -> Decimal:
+    return quantize(Decimal(value) / 100)
+
+
+class MoneyField(models.DecimalField):
+    """A DecimalField with the project's money precision."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.DecimalField", args, kwargs
+
+
+def CurrencyField(**kwargs):  # noqa: N802 - reads like a field class
+    kwargs.setdefault("max_length", 3)
+    kwargs.setdefault("choices", CURRENCY_CHOICES)
+    kwargs.setdefault("default", "CNY")
+    kwargs.setdefault("verbose_name", _("currency"))
+    return models.CharField(**kwargs)
