@@ -48,10 +48,12 @@ format: install
 
 # Regenerate the .po catalogues from the source (needs GNU gettext's xgettext).
 messages: install
-	cd marketplace && ../$(MANAGE) makemessages -l zh_Hans --ignore 'settings/*'
-	cd cms && ../$(MANAGE) makemessages -l zh_Hans
-	cd equipment && ../$(MANAGE) makemessages -l zh_Hans
-	cd ip_listings && ../$(MANAGE) makemessages -l zh_Hans
+	# Each folder with its own locale/ gets its own catalogue; marketplace/locale covers the
+	# project templates, core and accounts.
+	for d in cms equipment ip_listings marketplace/payments marketplace/statistics; do \
+	  (cd $$d && $(CURDIR)/$(PY) $(CURDIR)/manage.py makemessages -l zh_Hans --no-location) || exit 1; done
+	cd marketplace && $(CURDIR)/$(PY) $(CURDIR)/manage.py makemessages -l zh_Hans --no-location \
+	  --ignore 'payments/*' --ignore 'statistics/*' --ignore 'settings/*'
 
 bench: install translations
 	DJANGO_SETTINGS_MODULE=marketplace.settings.bench $(PY) bench/run.py

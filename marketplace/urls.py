@@ -13,7 +13,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("marketplace.accounts.urls")),
-    # Each domain app adds its own urls module here.
+    path("equipment/", include("equipment.urls")),
+    path("ip/", include("ip_listings.urls")),
+    path("payments/", include("marketplace.payments.urls")),
+    path("stats/", include("marketplace.statistics.urls")),
 ]
 
 if settings.DEBUG:
