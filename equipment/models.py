@@ -1,0 +1,614 @@
+"""Shared instruments: listings with a cost model, availability rules, qualifications and bookings."""
+
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from wagtail import blocks
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+    TabbedInterface,
+)
+from wagtail.fields import StreamField
+from wagtail.images.blocks import ImageBlock
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from cms.blocks import SpecificationTableBlock
+from cms.models import BilingualTitleMixin
+from marketplace.core.money import CurrencyField, MoneyField
+
+ZERO = Decimal("0")
+
+
+def _english():
+    return (get_language() or "").startswith("en")
+
+
+class InstrumentCategory(models.Model):
+    """An editable taxonomy of instrument categories (a Wagtail snippet)."""
+
+    name = models.CharField(_("name (Chinese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+
+    panels = [FieldPanel("name"), FieldPanel("name_en"), FieldPanel("slug"), FieldPanel("sort_order")]
+
+    class Meta:
+        verbose_name = _("instrument category")
+        verbose_name_plural = _("instrument categories")
+        ordering = ["sort_order", "name_en"]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        return self.name_en if (_english() and self.name_en) else self.name
+
+
+class ResourceKind(models.TextChoices):
+    INSTRUMENT = "instrument", _("Instrument or equipment")
+    PILOT = "pilot", _("Pilot-scale facility")
+    SIMULATION = "simulation", _("Simulation and computing")
+    DATA = "data", _("Research data")
+    SPACE = "space", _("Office and lab space")
+
+
+class BookingMode(models.TextChoices):
+    SELF_SERVICE = "self_service", _("Self-service after training")
+    ASSISTED = "assisted", _("Operator-assisted")
+    SAMPLE = "sample", _("Sample service")
+
+
+class RateTier(models.TextChoices):
+    INTERNAL = "internal", _("Internal (own institute)")
+    ACADEMIC = "academic", _("Academic (other institutes and universities)")
+    ENTERPRISE = "enterprise", _("Enterprise")
+
+
+class SpecificationBlock(blocks.StreamBlock):
+    table = SpecificationTableBlock()
+    text = blocks.RichTextBlock(label=_("Text"), features=["bold", "italic", "ul", "ol", "link"])
+
+    class Meta:
+        label = _("Specifications")
+
+
+class PhotoBlock(blocks.StreamBlock):
+    photo = ImageBlock(label=_("Photo"))
+
+    class Meta:
+        label = _("Photos")
+
+
+PERCENT_VALIDATORS = [MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))]
+NON_NEGATIVE = [MinValueValidator(ZERO)]
+
+
+class InstrumentPage(BilingualTitleMixin, Page):
+    """One shared instrument, facility, data set or space of an institute, bookable by the hour."""
+
+    institute = models.ForeignKey(
+        "accounts.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        editable=False,
+        related_name="instruments",
+        verbose_name=_("institute"),
+    )
+    resource_kind = models.CharField(
+        _("resource kind"), max_length=16, choices=ResourceKind.choices, default=ResourceKind.INSTRUMENT
+    )
+    category = models.ForeignKey(
+        InstrumentCategory,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="instruments",
+        verbose_name=_("category"),
+    )
+    summary = models.TextField(_("summary (Chinese)"), blank=True, max_length=1000)
+    summary_en = models.TextField(_("summary (English)"), blank=True, max_length=1000)
+    manufacturer = models.CharField(_("manufacturer"), max_length=200, blank=True)
+    model_number = models.CharField(_("model"), max_length=200, blank=True)
+    specifications = StreamField(SpecificationBlock(), blank=True, verbose_name=_("specifications"))
+    main_photo = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("main photo"),
+    )
+    photos = StreamField(PhotoBlock(), blank=True, verbose_name=_("more photos"))
+    location = models.CharField(_("location"), max_length=255, blank=True, help_text=_("Building and room."))
+    contact_name = models.CharField(_("contact person"), max_length=100, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+    booking_mode = models.CharField(
+        _("booking mode"), max_length=16, choices=BookingMode.choices, default=BookingMode.ASSISTED
+    )
+    auto_approve = models.BooleanField(
+        _("approve requests automatically"),
+        default=False,
+        help_text=_("Requests that follow every booking rule are approved at once."),
+    )
+
+    # Cost model (notice 001, section 五: cost compensation, non-profit).
+    currency = CurrencyField()
+    purchase_price = MoneyField(_("purchase price"), default=ZERO, validators=NON_NEGATIVE)
+    service_life_years = models.PositiveSmallIntegerField(
+        _("service life (years)"), default=10, help_text=_("Straight-line depreciation over this many years.")
+    )
+    annual_maintenance = MoneyField(_("annual maintenance contract"), default=ZERO, validators=NON_NEGATIVE)
+    annual_staff_share = MoneyField(_("annual staff cost share"), default=ZERO, validators=NON_NEGATIVE)
+    planned_hours_per_year = models.PositiveIntegerField(_("planned bookable hours per year"), default=1000)
+    consumables_per_hour = MoneyField(_("consumables per hour"), default=ZERO, validators=NON_NEGATIVE)
+    utilities_per_hour = MoneyField(_("utilities per hour"), default=ZERO, validators=NON_NEGATIVE)
+    operator_per_hour = MoneyField(
+        _("operator cost per hour"),
+        default=ZERO,
+        validators=NON_NEGATIVE,
+        help_text=_("Charged for operator-assisted use and sample service only."),
+    )
+    internal_subsidy_percent = models.DecimalField(
+        _("internal subsidy (%)"), max_digits=5, decimal_places=2, default=ZERO, validators=PERCENT_VALIDATORS
+    )
+    academic_subsidy_percent = models.DecimalField(
+        _("academic subsidy (%)"), max_digits=5, decimal_places=2, default=ZERO, validators=PERCENT_VALIDATORS
+    )
+    enterprise_subsidy_percent = models.DecimalField(
+        _("enterprise subsidy (%)"), max_digits=5, decimal_places=2, default=ZERO, validators=PERCENT_VALIDATORS
+    )
+    subsidy_basis = models.CharField(
+        _("subsidy basis"),
+        max_length=255,
+        blank=True,
+        help_text=_("The programme or decision that funds any subsidy. Required when a subsidy is given."),
+    )
+    # Computed from the cost model on every save; never typed in.
+    hourly_rate = MoneyField(_("hourly rate (full cost)"), default=ZERO, editable=False)
+
+    # Booking rules
+    slot_minutes = models.PositiveSmallIntegerField(
+        _("slot granularity (minutes)"),
+        default=60,
+        choices=[(15, "15"), (30, "30"), (60, "60"), (120, "120"), (240, "240")],
+    )
+    min_booking_minutes = models.PositiveIntegerField(_("minimum booking length (minutes)"), default=60)
+    max_booking_minutes = models.PositiveIntegerField(_("maximum booking length (minutes)"), default=480)
+    min_notice_hours = models.PositiveIntegerField(_("minimum notice (hours)"), default=24)
+    horizon_days = models.PositiveIntegerField(_("booking horizon (days)"), default=90)
+    cancellation_window_hours = models.PositiveIntegerField(
+        _("free cancellation until (hours before start)"), default=48
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("title_en"),
+        FieldRowPanel([FieldPanel("resource_kind"), FieldPanel("category")]),
+        MultiFieldPanel([FieldPanel("summary"), FieldPanel("summary_en")], heading=_("Summary")),
+        FieldRowPanel([FieldPanel("manufacturer"), FieldPanel("model_number")]),
+        FieldPanel("specifications"),
+        FieldPanel("main_photo"),
+        FieldPanel("photos"),
+        MultiFieldPanel(
+            [
+                FieldPanel("location"),
+                FieldPanel("contact_name"),
+                FieldPanel("contact_email"),
+                FieldPanel("contact_phone"),
+            ],
+            heading=_("Location and contact"),
+        ),
+    ]
+    cost_panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("currency"),
+                FieldRowPanel([FieldPanel("purchase_price"), FieldPanel("service_life_years")]),
+                FieldRowPanel([FieldPanel("annual_maintenance"), FieldPanel("annual_staff_share")]),
+                FieldPanel("planned_hours_per_year"),
+                FieldRowPanel(
+                    [
+                        FieldPanel("consumables_per_hour"),
+                        FieldPanel("utilities_per_hour"),
+                        FieldPanel("operator_per_hour"),
+                    ]
+                ),
+            ],
+            heading=_("Cost model"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel(
+                    [
+                        FieldPanel("internal_subsidy_percent"),
+                        FieldPanel("academic_subsidy_percent"),
+                        FieldPanel("enterprise_subsidy_percent"),
+                    ]
+                ),
+                FieldPanel("subsidy_basis"),
+            ],
+            heading=_("Subsidies by rate tier"),
+        ),
+    ]
+    booking_panels = [
+        FieldRowPanel([FieldPanel("booking_mode"), FieldPanel("auto_approve")]),
+        InlinePanel("opening_hours", heading=_("Weekly opening hours"), label=_("Opening period")),
+        FieldRowPanel(
+            [FieldPanel("slot_minutes"), FieldPanel("min_booking_minutes"), FieldPanel("max_booking_minutes")]
+        ),
+        FieldRowPanel(
+            [FieldPanel("min_notice_hours"), FieldPanel("horizon_days"), FieldPanel("cancellation_window_hours")]
+        ),
+    ]
+
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading=_("Content")),
+            ObjectList(cost_panels, heading=_("Cost and rates")),
+            ObjectList(booking_panels, heading=_("Booking rules")),
+            ObjectList(Page.promote_panels, heading=_("Promote")),
+            ObjectList(Page.settings_panels, heading=_("Settings")),
+        ]
+    )
+
+    search_fields = Page.search_fields + [
+        index.SearchField("title_en"),
+        index.SearchField("summary"),
+        index.SearchField("summary_en"),
+        index.SearchField("manufacturer"),
+        index.SearchField("model_number"),
+        index.AutocompleteField("title_en"),
+        index.FilterField("resource_kind"),
+        index.FilterField("booking_mode"),
+        index.FilterField("institute"),
+        index.FilterField("category"),
+    ]
+    parent_page_types = ["cms.InstitutePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("instrument")
+        verbose_name_plural = _("instruments")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    purchase_price__gte=0,
+                    annual_maintenance__gte=0,
+                    annual_staff_share__gte=0,
+                    consumables_per_hour__gte=0,
+                    utilities_per_hour__gte=0,
+                    operator_per_hour__gte=0,
+                    hourly_rate__gte=0,
+                ),
+                name="equipment_costs_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(planned_hours_per_year__gt=0, service_life_years__gt=0),
+                name="equipment_planned_hours_and_life_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    internal_subsidy_percent__gte=0,
+                    internal_subsidy_percent__lte=100,
+                    academic_subsidy_percent__gte=0,
+                    academic_subsidy_percent__lte=100,
+                    enterprise_subsidy_percent__gte=0,
+                    enterprise_subsidy_percent__lte=100,
+                ),
+                name="equipment_subsidy_percent_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    slot_minutes__gt=0,
+                    min_booking_minutes__gt=0,
+                    max_booking_minutes__gte=models.F("min_booking_minutes"),
+                ),
+                name="equipment_booking_lengths_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["institute", "resource_kind"], name="equipment_inst_kind"),
+            models.Index(fields=["hourly_rate"], name="equipment_rate"),
+        ]
+
+    @property
+    def display_summary(self):
+        return self.summary_en if (_english() and self.summary_en) else self.summary
+
+    @property
+    def uses_operator(self):
+        return self.booking_mode in (BookingMode.ASSISTED, BookingMode.SAMPLE)
+
+    def subsidy_percent(self, tier):
+        return {
+            RateTier.INTERNAL: self.internal_subsidy_percent,
+            RateTier.ACADEMIC: self.academic_subsidy_percent,
+            RateTier.ENTERPRISE: self.enterprise_subsidy_percent,
+        }[tier]
+
+    def clean(self):
+        super().clean()
+        from .rates import cost_model_errors
+
+        errors = cost_model_errors(self)
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        from .rates import compute_hourly_rate, institute_for_page
+
+        institute = institute_for_page(self)
+        if institute is not None:
+            self.institute = institute
+        if self.planned_hours_per_year and self.service_life_years:
+            self.hourly_rate = compute_hourly_rate(self).rate
+        return super().save(*args, **kwargs)
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import instrument_page_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(instrument_page_context(self, request))
+        return context
+
+
+class OpeningHours(Orderable):
+    """One weekly opening period (local time); a day may have several."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    instrument = ParentalKey(InstrumentPage, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    panels = [FieldRowPanel([FieldPanel("weekday"), FieldPanel("opens"), FieldPanel("closes")])]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("opening period")
+        verbose_name_plural = _("opening hours")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(closes__gt=models.F("opens")), name="equipment_hours_order"),
+            models.CheckConstraint(condition=models.Q(weekday__gte=0, weekday__lte=6), name="equipment_weekday"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+    def clean(self):
+        if self.opens is not None and self.closes is not None and self.closes <= self.opens:
+            raise ValidationError({"closes": _("Closing time must be after opening time.")})
+
+    @property
+    def minutes(self):
+        return (self.closes.hour * 60 + self.closes.minute) - (self.opens.hour * 60 + self.opens.minute)
+
+
+class Blackout(models.Model):
+    """A period in which the instrument cannot be booked (maintenance, holiday)."""
+
+    class Reason(models.TextChoices):
+        MAINTENANCE = "maintenance", _("Maintenance")
+        HOLIDAY = "holiday", _("Holiday")
+        OTHER = "other", _("Other")
+
+    instrument = models.ForeignKey(
+        InstrumentPage, on_delete=models.CASCADE, related_name="blackouts", verbose_name=_("instrument")
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices, default=Reason.MAINTENANCE)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("blackout")
+        verbose_name_plural = _("blackouts")
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="equipment_blackout_order"),
+        ]
+        indexes = [models.Index(fields=["instrument", "start", "end"], name="equipment_blackout_range")]
+
+    def __str__(self):
+        return f"{self.get_reason_display()} {self.start:%Y-%m-%d %H:%M}–{self.end:%Y-%m-%d %H:%M}"
+
+
+class Qualification(models.Model):
+    """A user may use a self-service instrument unassisted until `valid_until` unless revoked."""
+
+    instrument = models.ForeignKey(
+        InstrumentPage, on_delete=models.CASCADE, related_name="qualifications", verbose_name=_("instrument")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="instrument_qualifications"
+    )
+    valid_until = models.DateField(_("valid until"))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("granted by")
+    )
+    granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("qualification")
+        verbose_name_plural = _("qualifications")
+        ordering = ["-granted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instrument", "user"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="equipment_one_open_qualification",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.instrument_id} · {self.valid_until}"
+
+
+class BookingStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved")
+    CONFIRMED = "confirmed", _("Confirmed")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    REJECTED = "rejected", _("Rejected")
+    NO_SHOW = "no_show", _("No-show")
+
+
+# Bookings in these states hold their slot: no other such booking of the instrument may overlap.
+ACTIVE_STATUSES = (
+    BookingStatus.REQUESTED,
+    BookingStatus.APPROVED,
+    BookingStatus.CONFIRMED,
+    BookingStatus.COMPLETED,
+)
+
+
+class Booking(models.Model):
+    instrument = models.ForeignKey(
+        InstrumentPage, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("instrument")
+    )
+    institute = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="+", verbose_name=_("institute")
+    )
+    enterprise = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="bookings", verbose_name=_("enterprise")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("booked by")
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=BookingStatus.choices, default=BookingStatus.REQUESTED
+    )
+    purpose = models.TextField(_("purpose and samples"), blank=True, max_length=2000)
+    # Price snapshot, frozen when the booking is requested.
+    tier = models.CharField(_("rate tier"), max_length=16, choices=RateTier.choices)
+    hourly_rate = MoneyField(_("hourly rate"))
+    subsidy_percent = models.DecimalField(_("subsidy (%)"), max_digits=5, decimal_places=2, default=ZERO)
+    hours = models.DecimalField(_("hours"), max_digits=8, decimal_places=2)
+    price_amount = MoneyField(_("price"))
+    currency = CurrencyField()
+    confirmation_reference = models.CharField(_("payment or invoice reference"), max_length=120, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        ordering = ["-start"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="equipment_booking_order"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=BookingStatus.values), name="equipment_booking_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(price_amount__gte=0, hourly_rate__gte=0, hours__gt=0),
+                name="equipment_booking_price_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["instrument", "start", "end"], name="equipment_booking_range"),
+            models.Index(fields=["enterprise", "status"], name="equipment_booking_ent"),
+            models.Index(fields=["institute", "status", "start"], name="equipment_booking_inst"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} · {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self):
+        return self.status in ACTIVE_STATUSES
+
+
+class BookingTransition(models.Model):
+    """Who moved a booking from one state to another, and when."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(_("from"), max_length=16, choices=BookingStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, choices=BookingStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("booking transition")
+        verbose_name_plural = _("booking transitions")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.booking_id}: {self.from_status} → {self.to_status}"
+
+
+class UsageRecord(models.Model):
+    """Actual hours of use, recorded by the facility when a booking is completed."""
+
+    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="usage", verbose_name=_("booking"))
+    hours = models.DecimalField(_("actual hours"), max_digits=8, decimal_places=2)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("usage record")
+        verbose_name_plural = _("usage records")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(hours__gte=0), name="equipment_usage_hours_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.booking_id}: {self.hours} h"
+
+
+def _new_calendar_token():
+    return secrets.token_urlsafe(24)
+
+
+class CalendarToken(models.Model):
+    """The secret in a user's personal iCal feed URL; replacing it revokes the old URL."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_token")
+    token = models.CharField(max_length=64, unique=True, default=_new_calendar_token)
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar token")
+        verbose_name_plural = _("calendar tokens")
+
+    def __str__(self):
+        return f"{self.user}"
