@@ -29,7 +29,7 @@ def signup(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.register_enterprise(
+            user, _organization = services.register_enterprise(
                 email=data["email"],
                 password=data["password1"],
                 first_name=data["first_name"],
@@ -47,7 +47,7 @@ def signup(request):
         except ValidationError as error:
             _apply_errors(form, error)
         else:
-            return render(request, "accounts/signup_done.html", {"email": data["email"]})
+            return render(request, "accounts/signup_done.html", {"email": user.email})
     return render(request, "accounts/signup.html", {"form": form})
 
 

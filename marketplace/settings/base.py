@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PROJECT_DIR.parent
@@ -244,5 +243,3 @@ LOGGING = {
         "wagtail": {"level": "WARNING"},
     },
 }
-
-SITE_NAME = _("Technology Transfer & Shared Instruments")

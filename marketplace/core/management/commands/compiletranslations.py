@@ -17,6 +17,7 @@ def catalogues(base: Path):
 
 class Command(BaseCommand):
     help = "Compile the project's translation catalogues (.po -> .mo)."
+    requires_system_checks = []
 
     def handle(self, *args, **options):
         count = 0

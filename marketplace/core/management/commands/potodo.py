@@ -24,6 +24,7 @@ def untranslated(po):
 
 class Command(BaseCommand):
     help = "List untranslated catalogue entries, or fill them from a JSON mapping."
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--fill", help="JSON file mapping msgid to translation")
