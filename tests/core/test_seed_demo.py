@@ -4,17 +4,20 @@ import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
 
-from marketplace.accounts.models import Membership, Organization, Role
 from marketplace.accounts.demo import DEMO_PASSWORD
+from marketplace.accounts.models import Membership, Organization, Role
 
 pytestmark = pytest.mark.django_db(transaction=False)
+
+
+PROJECT_APPS = {"accounts", "cms", "equipment", "ip_listings", "payments", "statistics", "wagtailcore", "auth"}
 
 
 def snapshot():
     """Row counts of every project model: running the seeder again must change none of them."""
     counts = {}
     for model in apps.get_models():
-        if model._meta.app_label in {"accounts", "cms", "equipment", "ip_listings", "payments", "statistics", "wagtailcore", "auth"}:
+        if model._meta.app_label in PROJECT_APPS:
             counts[model._meta.label] = model.objects.count()
     return counts
 
