@@ -4,6 +4,9 @@ ENVIRONMENT = "test"
 DEBUG = False
 SECRET_KEY = "test-only-insecure-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 ALLOWED_HOSTS = ["*"]
+# Login rate limiting is switched on by the tests that exercise it (the test client's login()
+# passes no request, which django-axes needs).
+AXES_ENABLED = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tasks run at once in tests, so their effects (emails) can be asserted.
