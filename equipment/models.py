@@ -180,6 +180,7 @@ class InstrumentPage(BilingualTitleMixin, Page):
     )
     # Computed from the cost model on every save; never typed in.
     hourly_rate = MoneyField(_("hourly rate (full cost)"), default=ZERO, editable=False)
+    enterprise_rate = MoneyField(_("enterprise hourly rate"), default=ZERO, editable=False)
 
     # Booking rules
     slot_minutes = models.PositiveSmallIntegerField(
@@ -323,6 +324,7 @@ class InstrumentPage(BilingualTitleMixin, Page):
         indexes = [
             models.Index(fields=["institute", "resource_kind"], name="equipment_inst_kind"),
             models.Index(fields=["hourly_rate"], name="equipment_rate"),
+            models.Index(fields=["enterprise_rate"], name="equipment_enterprise_rate"),
         ]
 
     @property
@@ -349,13 +351,14 @@ class InstrumentPage(BilingualTitleMixin, Page):
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
-        from .rates import compute_hourly_rate, institute_for_page
+        from .rates import compute_hourly_rate, institute_for_page, tier_rate
 
         institute = institute_for_page(self)
         if institute is not None:
             self.institute = institute
         if self.planned_hours_per_year and self.service_life_years:
             self.hourly_rate = compute_hourly_rate(self).rate
+            self.enterprise_rate = tier_rate(self, RateTier.ENTERPRISE)
         return super().save(*args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):

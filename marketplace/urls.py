@@ -6,6 +6,8 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from equipment import views as equipment_views
+
 urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
@@ -14,6 +16,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("marketplace.accounts.urls")),
     path("equipment/", include("equipment.urls")),
+    path("instruments/", equipment_views.browse, name="instruments"),
     path("ip/", include("ip_listings.urls")),
     path("payments/", include("marketplace.payments.urls")),
     path("stats/", include("marketplace.statistics.urls")),

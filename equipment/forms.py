@@ -1,0 +1,85 @@
+from datetime import datetime
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Blackout
+
+
+def _aware(day, t):
+    return timezone.make_aware(datetime.combine(day, t), timezone.get_current_timezone())
+
+
+class BookingForm(forms.Form):
+    enterprise = forms.ModelChoiceField(queryset=None, label=_("Enterprise"), empty_label=None)
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    end_time = forms.TimeField(label=_("Until"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    purpose = forms.CharField(
+        label=_("Purpose and samples"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What you want to measure or make, and the samples you bring."),
+    )
+
+    def __init__(self, *args, enterprises, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enterprise"].queryset = enterprises
+        if len(enterprises) == 1:
+            self.fields["enterprise"].widget = forms.HiddenInput()
+            self.fields["enterprise"].initial = enterprises[0].pk
+
+    def clean(self):
+        data = super().clean()
+        day, start, end = data.get("date"), data.get("start_time"), data.get("end_time")
+        if day and start and end:
+            if end <= start:
+                raise forms.ValidationError(_("The end must be after the start."))
+            data["start"] = _aware(day, start)
+            data["end"] = _aware(day, end)
+        return data
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+
+
+class ConfirmForm(forms.Form):
+    reference = forms.CharField(
+        label=_("Invoice number"), required=False, max_length=120, help_text=_("The invoice sent to the enterprise.")
+    )
+
+
+class UsageForm(forms.Form):
+    hours = forms.DecimalField(label=_("Actual hours"), min_value=0.01, max_value=24, decimal_places=2, max_digits=5)
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+
+class QualificationForm(forms.Form):
+    email = forms.EmailField(label=_("Email of the user"))
+    valid_until = forms.DateField(label=_("Valid until"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("Note"), required=False, max_length=255, help_text=_("e.g. the training given."))
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        user = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(_("No active account has this email address."))
+        self.cleaned_data["user"] = user
+        return email
+
+
+class BlackoutForm(forms.Form):
+    start = forms.DateTimeField(label=_("From"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    end = forms.DateTimeField(label=_("Until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    reason = forms.ChoiceField(label=_("Reason"), choices=Blackout.Reason.choices)
+    note = forms.CharField(label=_("Note"), required=False, max_length=255)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] <= data["start"]:
+            raise forms.ValidationError(_("The end must be after the start."))
+        return data

@@ -1,0 +1,226 @@
+"""Read queries of the equipment app: who may see and manage what, browse, availability, schedules."""
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from marketplace.accounts import selectors as account_selectors
+from marketplace.accounts.models import Membership, Organization, Role
+
+from . import availability
+from .models import ACTIVE_STATUSES, Blackout, Booking, BookingStatus, InstrumentPage, OpeningHours
+
+MANAGER_ROLES = [Role.FACILITY_MANAGER, Role.TTO_OFFICER]
+
+
+def _int_or_404(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+# --- rights ------------------------------------------------------------------------------------------
+
+
+def can_manage(user, institute) -> bool:
+    """Platform staff, or a facility manager / TTO officer of the institute."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    return account_selectors.has_role(user, institute, MANAGER_ROLES)
+
+
+def managed_institutes(user):
+    if not user.is_authenticated:
+        return Organization.objects.none()
+    if user.is_staff:
+        return Organization.objects.filter(kind=Organization.Kind.INSTITUTE, is_active=True)
+    return account_selectors.institutes_of(user, roles=MANAGER_ROLES)
+
+
+def is_manager(user) -> bool:
+    return user.is_authenticated and (user.is_staff or managed_institutes(user).exists())
+
+
+def managers_of(institute_id):
+    User = get_user_model()
+    return User.objects.filter(
+        is_active=True,
+        pk__in=Membership.objects.filter(organization_id=institute_id, role=Role.FACILITY_MANAGER).values("user_id"),
+    )
+
+
+def live_instruments():
+    return InstrumentPage.objects.live().public().filter(institute__isnull=False)
+
+
+def instrument_for_booking_or_404(pk):
+    return live_instruments().select_related("institute", "category").filter(pk=_int_or_404(pk)).first() or _raise404()
+
+
+def instrument_for_manager_or_404(user, pk):
+    instrument = InstrumentPage.objects.select_related("institute").filter(pk=_int_or_404(pk)).first()
+    if instrument is None or not can_manage(user, instrument.institute_id):
+        raise Http404
+    return instrument
+
+
+def _raise404():
+    raise Http404
+
+
+def bookings_of_buyer(user):
+    """Bookings of every enterprise the user buys for (never another enterprise's)."""
+    return (
+        Booking.objects.filter(enterprise__in=account_selectors.enterprises_of(user))
+        .select_related("instrument", "institute", "enterprise", "user")
+        .order_by("-start")
+    )
+
+
+def booking_for_buyer_or_404(user, pk):
+    booking = bookings_of_buyer(user).filter(pk=_int_or_404(pk)).first()
+    if booking is None:
+        raise Http404
+    return booking
+
+
+def bookings_managed_by(user):
+    qs = Booking.objects.select_related("instrument", "institute", "enterprise", "user")
+    if user.is_staff:
+        return qs
+    return qs.filter(institute__in=managed_institutes(user))
+
+
+def booking_for_manager_or_404(user, pk):
+    booking = bookings_managed_by(user).filter(pk=_int_or_404(pk)).first()
+    if booking is None:
+        raise Http404
+    return booking
+
+
+def approval_queue(user):
+    return bookings_managed_by(user).filter(status=BookingStatus.REQUESTED).order_by("start")
+
+
+def awaiting_confirmation(user):
+    return bookings_managed_by(user).filter(status=BookingStatus.APPROVED).order_by("start")
+
+
+def awaiting_usage(user, now=None):
+    now = now or timezone.now()
+    return bookings_managed_by(user).filter(status=BookingStatus.CONFIRMED, start__lte=now).order_by("start")
+
+
+def schedule_for_day(user, day: date):
+    start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+    return (
+        bookings_managed_by(user)
+        .filter(status__in=ACTIVE_STATUSES, start__lt=start + timedelta(days=1), end__gt=start)
+        .order_by("start", "instrument__title")
+    )
+
+
+# --- availability in bulk ----------------------------------------------------------------------------
+
+
+def availability_data(instrument_ids, start, end):
+    """Opening hours, blackouts and busy intervals of many instruments in three queries."""
+    hours, blackouts, busy = defaultdict(list), defaultdict(list), defaultdict(list)
+    ids = list(instrument_ids)
+    if not ids:
+        return hours, blackouts, busy
+    for period in OpeningHours.objects.filter(instrument_id__in=ids).order_by("weekday", "opens"):
+        hours[period.instrument_id].append(period)
+    for blackout in Blackout.objects.filter(instrument_id__in=ids, start__lt=end, end__gt=start):
+        blackouts[blackout.instrument_id].append(blackout)
+    for instrument_id, s, e in Booking.objects.filter(
+        instrument_id__in=ids, status__in=ACTIVE_STATUSES, start__lt=end, end__gt=start
+    ).values_list("instrument_id", "start", "end"):
+        busy[instrument_id].append((s, e))
+    return hours, blackouts, busy
+
+
+def attach_next_free_slots(instruments, now=None):
+    """Set `.next_free_slot` on each instrument of a page of results; three queries in all."""
+    now = now or timezone.now()
+    instruments = list(instruments)
+    if not instruments:
+        return instruments
+    horizon = max(i.horizon_days for i in instruments)
+    hours, blackouts, busy = availability_data([i.pk for i in instruments], now, now + timedelta(days=horizon + 1))
+    for instrument in instruments:
+        instrument.next_free_slot = availability.next_free_slot(
+            instrument,
+            now=now,
+            opening_hours=hours[instrument.pk],
+            blackouts=blackouts[instrument.pk],
+            busy=busy[instrument.pk],
+        )
+    return instruments
+
+
+def free_on_date_filter(day: date):
+    """Q for instruments with some opening time on `day` that is neither fully booked nor blacked out
+    for the whole day (a coarse test in SQL; the listing shows the exact free slots)."""
+    start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+    end = start + timedelta(days=1)
+    open_that_day = OpeningHours.objects.filter(weekday=day.weekday()).values("instrument_id")
+    closed_all_day = Blackout.objects.filter(start__lte=start, end__gte=end).values("instrument_id")
+    return Q(pk__in=open_that_day) & ~Q(pk__in=closed_all_day)
+
+
+def week_calendar(instrument, week_start: date, now=None):
+    now = now or timezone.now()
+    start = timezone.make_aware(datetime.combine(week_start, datetime.min.time()))
+    end = start + timedelta(days=7)
+    hours, blackouts, busy = availability_data([instrument.pk], start, end)
+    return availability.week_grid(
+        instrument,
+        week_start,
+        now=now,
+        opening_hours=hours[instrument.pk],
+        blackouts=blackouts[instrument.pk],
+        busy=busy[instrument.pk],
+    )
+
+
+def _week_start(request):
+    today = timezone.localdate()
+    raw = request.GET.get("week", "") if request is not None else ""
+    try:
+        chosen = date.fromisoformat(raw) if raw else today
+    except ValueError:
+        chosen = today
+    # Keep the calendar between this week and a year ahead.
+    chosen = min(max(chosen, today), today + timedelta(days=366))
+    return chosen - timedelta(days=chosen.weekday())
+
+
+def instrument_page_context(instrument, request):
+    from .rates import compute_hourly_rate, tier_rates
+
+    week_start = _week_start(request)
+    days, rows = week_calendar(instrument, week_start)
+    today = timezone.localdate()
+    this_week = today - timedelta(days=today.weekday())
+    user = getattr(request, "user", None)
+    return {
+        "breakdown": compute_hourly_rate(instrument),
+        "tier_rates": tier_rates(instrument),
+        "week_days": days,
+        "week_rows": rows,
+        "week_start": week_start,
+        "previous_week": week_start - timedelta(days=7) if week_start > this_week else None,
+        "next_week": week_start + timedelta(days=7),
+        "opening_hours": list(instrument.opening_hours.all().order_by("weekday", "opens")),
+        "upcoming_blackouts": list(instrument.blackouts.filter(end__gt=timezone.now())[:5]),
+        "can_book": bool(user and user.is_authenticated and account_selectors.enterprises_of(user).exists()),
+        "can_manage": bool(user and can_manage(user, instrument.institute_id)),
+    }

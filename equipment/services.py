@@ -1,0 +1,407 @@
+"""State changes of the equipment app. Each booking transition is one function, in one transaction,
+recorded with who and when (BookingTransition), notified by email and, where it matters, written to the
+transfer ledger."""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketplace.accounts import selectors as account_selectors
+from marketplace.accounts.models import Role
+from marketplace.core.emails import notify
+from marketplace.statistics.models import TransferEvent
+from marketplace.statistics.services import record_event
+
+from . import availability, selectors
+from .models import (
+    ACTIVE_STATUSES,
+    Blackout,
+    Booking,
+    BookingMode,
+    BookingStatus,
+    BookingTransition,
+    CalendarToken,
+    InstrumentPage,
+    Qualification,
+    UsageRecord,
+)
+from .rates import price_for, tier_for, tier_rate
+
+MAX_USAGE_HOURS = Decimal("24")
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def _lock_instrument(instrument):
+    """Serialise bookings of one instrument: a row lock on PostgreSQL; on SQLite every transaction
+    already began with BEGIN IMMEDIATE (the database write lock), see settings."""
+    qs = InstrumentPage.objects.filter(pk=instrument.pk)
+    if settings.IS_POSTGRES:
+        qs = qs.select_for_update(of=("self",))
+    return qs.get()
+
+
+def _lock_booking(booking):
+    qs = Booking.objects.filter(pk=booking.pk)
+    if settings.IS_POSTGRES:
+        qs = qs.select_for_update(of=("self",))
+    return qs.select_related("instrument", "enterprise", "institute", "user").get()
+
+
+def _move(booking, to_status, *, actor, note=""):
+    from_status = booking.status
+    booking.status = to_status
+    booking.save(update_fields=["status", "updated_at", *(["note"] if note else [])])
+    BookingTransition.objects.create(
+        booking=booking, from_status=from_status, to_status=to_status, actor=actor, note=note[:500]
+    )
+
+
+def _require(booking, allowed, action):
+    if booking.status not in allowed:
+        raise ValidationError(
+            _("A booking that is %(status)s cannot be %(action)s.")
+            % {"status": booking.get_status_display().lower(), "action": action}
+        )
+
+
+def _require_manager(actor, booking_or_instrument):
+    if not selectors.can_manage(actor, booking_or_instrument.institute_id):
+        raise PermissionDenied(_("Only the facility's managers may do this."))
+
+
+def _email_context(booking):
+    instrument = booking.instrument
+    start, end = availability.local(booking.start), availability.local(booking.end)
+    return {
+        "booking_id": booking.pk,
+        "instrument": instrument.title,
+        "instrument_en": instrument.title_en or instrument.title,
+        "institute": booking.institute.name,
+        "institute_en": booking.institute.name_en or booking.institute.name,
+        "enterprise": booking.enterprise.name,
+        "enterprise_en": booking.enterprise.name_en or booking.enterprise.name,
+        "start": start.strftime("%Y-%m-%d %H:%M"),
+        "end": end.strftime("%H:%M") if start.date() == end.date() else end.strftime("%Y-%m-%d %H:%M"),
+        "price": str(booking.price_amount),
+        "currency": booking.currency,
+        "status": booking.status,
+        "note": booking.note,
+        "url": settings.SITE_URL + f"/equipment/bookings/{booking.pk}/",
+        "manage_url": settings.SITE_URL + f"/equipment/manage/bookings/{booking.pk}/",
+    }
+
+
+def _notify_buyer(booking, name):
+    notify(booking.user, f"equipment/email/{name}", _email_context(booking))
+
+
+def _notify_managers(booking, name):
+    context = _email_context(booking)
+    for user in selectors.managers_of(booking.institute_id):
+        notify(user, f"equipment/email/{name}", context)
+
+
+# --- bookings ----------------------------------------------------------------------------------------
+
+
+def parse_hours(value) -> Decimal:
+    try:
+        hours = Decimal(str(value).strip())
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValidationError({"hours": _("Enter the actual hours as a number, e.g. 2.5.")}) from None
+    if not hours.is_finite() or hours <= 0:
+        raise ValidationError({"hours": _("Actual hours must be more than zero.")})
+    if hours > MAX_USAGE_HOURS:
+        raise ValidationError({"hours": _("Actual hours cannot exceed 24 for one booking.")})
+    return hours.quantize(Decimal("0.01"))
+
+
+def has_valid_qualification(user, instrument, on: date | None = None) -> bool:
+    on = on or timezone.localdate()
+    return Qualification.objects.filter(
+        instrument=instrument, user=user, revoked_at__isnull=True, valid_until__gte=on
+    ).exists()
+
+
+@transaction.atomic
+def request_booking(*, instrument, user, enterprise, start, end, purpose="", now=None) -> Booking:
+    """Book `start`–`end` of a live instrument for `enterprise`; returns the booking (requested, or
+    approved where the listing approves automatically). Raises ValidationError with clear messages and
+    changes nothing when a rule is broken or the slot is taken."""
+    now = now or timezone.now()
+    if enterprise is None or not enterprise.is_enterprise:
+        raise ValidationError(_("Choose the enterprise you book for."))
+    if not account_selectors.has_role(user, enterprise, [Role.BUYER]):
+        raise PermissionDenied(_("You do not book for this enterprise."))
+    if not isinstance(start, datetime) or not isinstance(end, datetime):
+        raise ValidationError(_("Give a start and an end."))
+    instrument = _lock_instrument(instrument)
+    if not instrument.live or instrument.institute_id is None:
+        raise ValidationError(_("This instrument is not open for booking."))
+    if instrument.booking_mode == BookingMode.SELF_SERVICE and not has_valid_qualification(
+        user, instrument, availability.local(start).date()
+    ):
+        raise ValidationError(
+            _("Self-service use needs a valid qualification on this instrument. Ask the facility for training.")
+        )
+    errors = availability.rule_errors(
+        instrument,
+        start,
+        end,
+        now=now,
+        opening_hours=list(instrument.opening_hours.all()),
+        blackouts=list(Blackout.objects.filter(instrument=instrument, start__lt=end, end__gt=start)),
+        busy=list(
+            Booking.objects.filter(
+                instrument=instrument, status__in=ACTIVE_STATUSES, start__lt=end, end__gt=start
+            ).values_list("start", "end")
+        ),
+    )
+    if errors:
+        raise ValidationError(errors)
+    tier = tier_for(enterprise, instrument)
+    rate = tier_rate(instrument, tier)
+    hours = (Decimal((end - start).total_seconds()) / Decimal(3600)).quantize(Decimal("0.01"))
+    booking = Booking(
+        instrument=instrument,
+        institute_id=instrument.institute_id,
+        enterprise=enterprise,
+        user=user,
+        start=start,
+        end=end,
+        purpose=(purpose or "")[:2000],
+        tier=tier,
+        hourly_rate=rate,
+        subsidy_percent=instrument.subsidy_percent(tier),
+        hours=hours,
+        price_amount=price_for(rate, hours),
+        currency=instrument.currency,
+        status=BookingStatus.REQUESTED,
+    )
+    try:
+        with transaction.atomic():
+            booking.save()
+    except IntegrityError:
+        # The exclusion constraint (PostgreSQL) saw an overlapping active booking first.
+        raise ValidationError(availability.slot_taken_message()) from None
+    BookingTransition.objects.create(booking=booking, from_status="", to_status=BookingStatus.REQUESTED, actor=user)
+    if instrument.auto_approve:
+        _move(booking, BookingStatus.APPROVED, actor=None, note="auto")
+        _notify_buyer(booking, "approved")
+        _notify_managers(booking, "auto_approved")
+    else:
+        _notify_buyer(booking, "requested")
+        _notify_managers(booking, "new_request")
+    return booking
+
+
+@transaction.atomic
+def approve_booking(booking, *, actor) -> Booking:
+    booking = _lock_booking(booking)
+    _require_manager(actor, booking)
+    _require(booking, [BookingStatus.REQUESTED], _("approved"))
+    _move(booking, BookingStatus.APPROVED, actor=actor)
+    _notify_buyer(booking, "approved")
+    return booking
+
+
+@transaction.atomic
+def reject_booking(booking, *, actor, reason="") -> Booking:
+    booking = _lock_booking(booking)
+    _require_manager(actor, booking)
+    _require(booking, [BookingStatus.REQUESTED], _("rejected"))
+    _move(booking, BookingStatus.REJECTED, actor=actor, note=reason)
+    _notify_buyer(booking, "rejected")
+    return booking
+
+
+@transaction.atomic
+def confirm_booking(booking, *, actor, reference="") -> Booking:
+    """THE single way an approved booking becomes confirmed: money received or an invoice accepted.
+
+    Called by a facility manager ("confirm by invoice") or by the payment layer (actor may then be
+    None). Idempotent for an already confirmed booking.
+    """
+    booking = _lock_booking(booking)
+    if actor is not None:
+        _require_manager(actor, booking)
+    if booking.status == BookingStatus.CONFIRMED:
+        return booking
+    _require(booking, [BookingStatus.APPROVED], _("confirmed"))
+    booking.confirmation_reference = (reference or "")[:120]
+    booking.save(update_fields=["confirmation_reference", "updated_at"])
+    _move(booking, BookingStatus.CONFIRMED, actor=actor, note=reference or "")
+    record_event(
+        TransferEvent.Kind.BOOKING_CONFIRMED,
+        institute=booking.institute_id,
+        enterprise=booking.enterprise_id,
+        source=booking,
+        amount=booking.price_amount,
+        currency=booking.currency,
+        hours=booking.hours,
+        occurred_at=timezone.now(),
+    )
+    _notify_buyer(booking, "confirmed")
+    return booking
+
+
+@transaction.atomic
+def complete_booking(booking, *, actor, hours, note="", now=None) -> Booking:
+    """Close a confirmed booking that has started, with the actual hours of use (a UsageRecord)."""
+    now = now or timezone.now()
+    hours = parse_hours(hours)
+    booking = _lock_booking(booking)
+    _require_manager(actor, booking)
+    _require(booking, [BookingStatus.CONFIRMED], _("completed"))
+    if booking.start > now:
+        raise ValidationError(_("A booking can be completed only once it has started."))
+    usage = UsageRecord.objects.create(booking=booking, hours=hours, note=(note or "")[:500], recorded_by=actor)
+    _move(booking, BookingStatus.COMPLETED, actor=actor, note=note)
+    record_event(
+        TransferEvent.Kind.BOOKING_COMPLETED,
+        institute=booking.institute_id,
+        enterprise=booking.enterprise_id,
+        source=booking,
+        amount=booking.price_amount,
+        currency=booking.currency,
+        hours=booking.hours,
+        occurred_at=now,
+    )
+    record_event(
+        TransferEvent.Kind.USAGE_RECORDED,
+        institute=booking.institute_id,
+        enterprise=booking.enterprise_id,
+        source=usage,
+        hours=hours,
+        occurred_at=booking.end if booking.end <= now else now,
+        data={"booking": booking.pk, "instrument": booking.instrument_id},
+    )
+    _notify_buyer(booking, "completed")
+    return booking
+
+
+@transaction.atomic
+def mark_no_show(booking, *, actor, now=None) -> Booking:
+    now = now or timezone.now()
+    booking = _lock_booking(booking)
+    _require_manager(actor, booking)
+    _require(booking, [BookingStatus.APPROVED, BookingStatus.CONFIRMED], _("marked as a no-show"))
+    if booking.start > now:
+        raise ValidationError(_("A booking can be marked as a no-show only once it has started."))
+    _move(booking, BookingStatus.NO_SHOW, actor=actor)
+    _notify_buyer(booking, "no_show")
+    return booking
+
+
+def cancellation_deadline(booking):
+    return booking.start - timedelta(hours=booking.instrument.cancellation_window_hours)
+
+
+@transaction.atomic
+def cancel_booking(booking, *, actor, reason="", now=None) -> Booking:
+    """The enterprise cancels before the listing's cancellation deadline; the facility at any time
+    before the booking ends."""
+    now = now or timezone.now()
+    booking = _lock_booking(booking)
+    by_facility = selectors.can_manage(actor, booking.institute_id)
+    by_buyer = account_selectors.has_role(actor, booking.enterprise_id, [Role.BUYER])
+    if not (by_facility or by_buyer):
+        raise PermissionDenied(_("You cannot cancel this booking."))
+    _require(booking, [BookingStatus.REQUESTED, BookingStatus.APPROVED, BookingStatus.CONFIRMED], _("cancelled"))
+    if by_facility:
+        if booking.end <= now:
+            raise ValidationError(_("A booking that has ended cannot be cancelled; record usage or a no-show."))
+    elif now > cancellation_deadline(booking):
+        raise ValidationError(
+            _("Bookings can be cancelled up to %(n)d hours before the start. Contact the facility.")
+            % {"n": booking.instrument.cancellation_window_hours}
+        )
+    _move(booking, BookingStatus.CANCELLED, actor=actor, note=reason)
+    if by_facility and not by_buyer:
+        _notify_buyer(booking, "cancelled")
+    else:
+        _notify_managers(booking, "cancelled")
+        _notify_buyer(booking, "cancelled")
+    return booking
+
+
+# --- qualifications, blackouts, calendar tokens --------------------------------------------------
+
+
+@transaction.atomic
+def grant_qualification(instrument, user, *, actor, valid_until, note="") -> Qualification:
+    _require_manager(actor, instrument)
+    if valid_until is None or valid_until < timezone.localdate():
+        raise ValidationError({"valid_until": _("A qualification must be valid until today or later.")})
+    existing = Qualification.objects.filter(instrument=instrument, user=user, revoked_at__isnull=True).first()
+    if existing:
+        existing.valid_until = valid_until
+        existing.granted_by = actor
+        existing.note = note
+        existing.save(update_fields=["valid_until", "granted_by", "note"])
+        return existing
+    return Qualification.objects.create(
+        instrument=instrument, user=user, valid_until=valid_until, granted_by=actor, note=note
+    )
+
+
+@transaction.atomic
+def revoke_qualification(qualification, *, actor) -> Qualification:
+    _require_manager(actor, qualification.instrument)
+    if qualification.revoked_at is None:
+        qualification.revoked_at = timezone.now()
+        qualification.revoked_by = actor
+        qualification.save(update_fields=["revoked_at", "revoked_by"])
+    return qualification
+
+
+@transaction.atomic
+def add_blackout(instrument, *, actor, start, end, reason=Blackout.Reason.MAINTENANCE, note="") -> Blackout:
+    """Close the instrument for a period. Refused while active bookings fall in it (cancel them first)."""
+    _require_manager(actor, instrument)
+    if start is None or end is None or end <= start:
+        raise ValidationError(_("The end must be after the start."))
+    instrument = _lock_instrument(instrument)
+    clashes = Booking.objects.filter(
+        instrument=instrument,
+        status__in=[BookingStatus.REQUESTED, BookingStatus.APPROVED, BookingStatus.CONFIRMED],
+        start__lt=end,
+        end__gt=start,
+    ).count()
+    if clashes:
+        raise ValidationError(
+            _("%(n)d active bookings fall in this period. Cancel or move them first.") % {"n": clashes}
+        )
+    return Blackout.objects.create(
+        instrument=instrument, start=start, end=end, reason=reason, note=note[:255], created_by=actor
+    )
+
+
+@transaction.atomic
+def remove_blackout(blackout, *, actor):
+    _require_manager(actor, blackout.instrument)
+    blackout.delete()
+
+
+def calendar_token_for(user) -> CalendarToken:
+    token, _created = CalendarToken.objects.get_or_create(user=user)
+    return token
+
+
+@transaction.atomic
+def reset_calendar_token(user) -> CalendarToken:
+    """A new secret for the user's calendar feed; the old address stops working."""
+    from .models import _new_calendar_token
+
+    token, created = CalendarToken.objects.get_or_create(user=user)
+    if not created:
+        token.token = _new_calendar_token()
+        token.save(update_fields=["token", "created_at"])
+    return token

@@ -1,0 +1,368 @@
+"""Thin views: parse input, call one service or selector, render."""
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from marketplace.accounts import selectors as account_selectors
+
+from . import calendars, selectors, services
+from .filters import InstrumentFilter
+from .forms import BlackoutForm, BookingForm, ConfirmForm, QualificationForm, ReasonForm, UsageForm
+from .models import Blackout, BookingStatus, CalendarToken, Qualification
+
+PAGE_SIZE = 20
+
+
+def _apply_errors(form, error):
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _flash_errors(request, error):
+    for message in getattr(error, "messages", [str(error)]):
+        messages.error(request, message)
+
+
+# --- browse ------------------------------------------------------------------------------------------
+
+
+def _search_ids(query):
+    from .models import InstrumentPage
+
+    results = InstrumentPage.objects.live().search(query, operator="and", order_by_relevance=True)
+    return [page.pk for page in results[:1000]]
+
+
+def browse(request):
+    queryset = selectors.live_instruments().select_related("institute", "category", "main_photo")
+    query = (request.GET.get("q") or "").strip()[:200]
+    if query:
+        queryset = queryset.filter(pk__in=_search_ids(query))
+    filterset = InstrumentFilter(request.GET or None, queryset=queryset.order_by("title"), request=request)
+    results = filterset.qs if filterset.is_bound and filterset.is_valid() else queryset.order_by("title")
+    paginator = Paginator(results, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    selectors.attach_next_free_slots(page.object_list)
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "equipment/browse.html",
+        {"filter": filterset, "page_obj": page, "query": query, "querystring": params.urlencode()},
+    )
+
+
+# --- buyers ------------------------------------------------------------------------------------------
+
+
+@login_required
+def book(request, instrument_id):
+    instrument = selectors.instrument_for_booking_or_404(instrument_id)
+    enterprises = list(account_selectors.enterprises_of(request.user))
+    if not enterprises:
+        messages.error(request, _("Only buyers of a registered enterprise can book instruments."))
+        return redirect(instrument.url or "/")
+    initial = {}
+    if request.GET.get("date"):
+        initial["date"] = request.GET["date"]
+    if request.GET.get("start"):
+        initial["start_time"] = request.GET["start"]
+    form = BookingForm(request.POST or None, enterprises=enterprises, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            booking = services.request_booking(
+                instrument=instrument,
+                user=request.user,
+                enterprise=data["enterprise"],
+                start=data["start"],
+                end=data["end"],
+                purpose=data["purpose"],
+            )
+        except (ValidationError, PermissionDenied) as error:
+            _apply_errors(form, error if isinstance(error, ValidationError) else ValidationError(str(error)))
+        else:
+            messages.success(request, _("Your booking request is recorded."))
+            return redirect("equipment:booking", booking.pk)
+    from .rates import tier_for, tier_rate
+
+    tier = tier_for(enterprises[0], instrument)
+    return render(
+        request,
+        "equipment/book.html",
+        {"instrument": instrument, "form": form, "rate": tier_rate(instrument, tier), "tier": tier},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def my_bookings(request):
+    bookings = selectors.bookings_of_buyer(request.user)
+    status = request.GET.get("status", "")
+    if status in BookingStatus.values:
+        bookings = bookings.filter(status=status)
+    page = Paginator(bookings, PAGE_SIZE).get_page(request.GET.get("page"))
+    token = CalendarToken.objects.filter(user=request.user).first()
+    return render(
+        request,
+        "equipment/my_bookings.html",
+        {"page_obj": page, "statuses": BookingStatus.choices, "status": status, "calendar_token": token},
+    )
+
+
+@login_required
+def booking_detail(request, pk):
+    booking = selectors.booking_for_buyer_or_404(request.user, pk)
+    return render(
+        request,
+        "equipment/booking_detail.html",
+        {
+            "booking": booking,
+            "transitions": booking.transitions.select_related("actor"),
+            "deadline": services.cancellation_deadline(booking),
+            "can_cancel": booking.status in (BookingStatus.REQUESTED, BookingStatus.APPROVED, BookingStatus.CONFIRMED)
+            and timezone.now() <= services.cancellation_deadline(booking),
+        },
+    )
+
+
+@login_required
+@require_POST
+def cancel(request, pk):
+    booking = selectors.booking_for_buyer_or_404(request.user, pk)
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    try:
+        services.cancel_booking(booking, actor=request.user, reason=form.cleaned_data.get("reason", ""))
+    except ValidationError as error:
+        _flash_errors(request, error)
+    else:
+        messages.success(request, _("The booking is cancelled."))
+    return redirect("equipment:booking", booking.pk)
+
+
+@login_required
+@require_POST
+def reset_calendar(request):
+    services.reset_calendar_token(request.user)
+    messages.success(request, _("Your calendar address is new; the old one no longer works."))
+    return redirect("equipment:my_bookings")
+
+
+# --- facility managers -------------------------------------------------------------------------------
+
+
+def _manager_required(request):
+    if not selectors.is_manager(request.user):
+        raise Http404
+
+
+@login_required
+def manage(request):
+    _manager_required(request)
+    try:
+        day = date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        day = timezone.localdate()
+    return render(
+        request,
+        "equipment/manage/dashboard.html",
+        {
+            "queue": selectors.approval_queue(request.user)[:100],
+            "awaiting_confirmation": selectors.awaiting_confirmation(request.user)[:100],
+            "awaiting_usage": selectors.awaiting_usage(request.user)[:100],
+            "schedule": selectors.schedule_for_day(request.user, day),
+            "day": day,
+            "previous_day": day - timedelta(days=1),
+            "next_day": day + timedelta(days=1),
+            "instruments": selectors.live_instruments()
+            .filter(institute__in=selectors.managed_institutes(request.user))
+            .order_by("title")[:200],
+        },
+    )
+
+
+@login_required
+def manage_booking(request, pk):
+    booking = selectors.booking_for_manager_or_404(request.user, pk)
+    return render(
+        request,
+        "equipment/manage/booking.html",
+        {
+            "booking": booking,
+            "transitions": booking.transitions.select_related("actor"),
+            "usage": getattr(booking, "usage", None) if booking.status == BookingStatus.COMPLETED else None,
+            "usage_form": UsageForm(initial={"hours": booking.hours}),
+            "confirm_form": ConfirmForm(),
+            "reason_form": ReasonForm(),
+            "started": booking.start <= timezone.now(),
+        },
+    )
+
+
+ACTIONS = {
+    "approve": (lambda b, u, f: services.approve_booking(b, actor=u), None, _("Approved.")),
+    "reject": (lambda b, u, f: services.reject_booking(b, actor=u, reason=f["reason"]), ReasonForm, _("Rejected.")),
+    "confirm": (
+        lambda b, u, f: services.confirm_booking(b, actor=u, reference=f["reference"]),
+        ConfirmForm,
+        _("Confirmed by invoice."),
+    ),
+    "complete": (
+        lambda b, u, f: services.complete_booking(b, actor=u, hours=f["hours"], note=f["note"]),
+        UsageForm,
+        _("Usage recorded; the booking is completed."),
+    ),
+    "no-show": (lambda b, u, f: services.mark_no_show(b, actor=u), None, _("Marked as a no-show.")),
+    "cancel": (lambda b, u, f: services.cancel_booking(b, actor=u, reason=f["reason"]), ReasonForm, _("Cancelled.")),
+}
+
+
+@login_required
+@require_POST
+def manage_action(request, pk, action):
+    booking = selectors.booking_for_manager_or_404(request.user, pk)
+    if action not in ACTIONS:
+        raise Http404
+    run, form_class, done = ACTIONS[action]
+    data = {}
+    if form_class is not None:
+        form = form_class(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for message in errors:
+                    messages.error(request, message)
+            return redirect("equipment:manage_booking", booking.pk)
+        data = form.cleaned_data
+    try:
+        run(booking, request.user, data)
+    except (ValidationError, PermissionDenied) as error:
+        _flash_errors(request, error)
+    else:
+        messages.success(request, str(done))
+    next_url = request.POST.get("next", "")
+    if next_url == "queue":
+        return redirect("equipment:manage")
+    return redirect("equipment:manage_booking", booking.pk)
+
+
+@login_required
+def manage_instrument(request, pk):
+    instrument = selectors.instrument_for_manager_or_404(request.user, pk)
+    qualification_form = QualificationForm(prefix="q")
+    blackout_form = BlackoutForm(prefix="b")
+    if request.method == "POST":
+        if "grant" in request.POST:
+            qualification_form = QualificationForm(request.POST, prefix="q")
+            if qualification_form.is_valid():
+                data = qualification_form.cleaned_data
+                try:
+                    services.grant_qualification(
+                        instrument, data["user"], actor=request.user, valid_until=data["valid_until"], note=data["note"]
+                    )
+                except ValidationError as error:
+                    _apply_errors(qualification_form, error)
+                else:
+                    messages.success(request, _("Qualification granted."))
+                    return redirect("equipment:manage_instrument", instrument.pk)
+        elif "blackout" in request.POST:
+            blackout_form = BlackoutForm(request.POST, prefix="b")
+            if blackout_form.is_valid():
+                data = blackout_form.cleaned_data
+                try:
+                    services.add_blackout(
+                        instrument,
+                        actor=request.user,
+                        start=data["start"],
+                        end=data["end"],
+                        reason=data["reason"],
+                        note=data["note"],
+                    )
+                except ValidationError as error:
+                    _apply_errors(blackout_form, error)
+                else:
+                    messages.success(request, _("Blackout added."))
+                    return redirect("equipment:manage_instrument", instrument.pk)
+    return render(
+        request,
+        "equipment/manage/instrument.html",
+        {
+            "instrument": instrument,
+            "qualifications": instrument.qualifications.filter(revoked_at__isnull=True).select_related("user"),
+            "blackouts": instrument.blackouts.filter(end__gt=timezone.now()),
+            "qualification_form": qualification_form,
+            "blackout_form": blackout_form,
+            "upcoming": instrument.bookings.filter(
+                status__in=[BookingStatus.REQUESTED, BookingStatus.APPROVED, BookingStatus.CONFIRMED],
+                end__gt=timezone.now(),
+            ).select_related("enterprise")[:50],
+        },
+        status=400 if (qualification_form.errors or blackout_form.errors) else 200,
+    )
+
+
+@login_required
+@require_POST
+def revoke_qualification(request, pk):
+    qualification = get_object_or_404(Qualification.objects.select_related("instrument"), pk=_int(pk))
+    if not selectors.can_manage(request.user, qualification.instrument.institute_id):
+        raise Http404
+    services.revoke_qualification(qualification, actor=request.user)
+    messages.success(request, _("Qualification revoked."))
+    return redirect("equipment:manage_instrument", qualification.instrument_id)
+
+
+@login_required
+@require_POST
+def remove_blackout(request, pk):
+    blackout = get_object_or_404(Blackout.objects.select_related("instrument"), pk=_int(pk))
+    if not selectors.can_manage(request.user, blackout.instrument.institute_id):
+        raise Http404
+    services.remove_blackout(blackout, actor=request.user)
+    messages.success(request, _("Blackout removed."))
+    return redirect("equipment:manage_instrument", blackout.instrument_id)
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+# --- calendars -----------------------------------------------------------------------------------
+
+
+def _ics(body, filename):
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def instrument_ical(request, pk):
+    instrument = selectors.instrument_for_booking_or_404(pk)
+    return _ics(calendars.instrument_busy_calendar(instrument), f"instrument-{instrument.pk}.ics")
+
+
+def my_ical(request, token):
+    token = CalendarToken.objects.select_related("user").filter(token=str(token)[:64]).first()
+    if token is None or not token.user.is_active:
+        raise Http404
+    return _ics(calendars.user_bookings_calendar(token.user), "my-bookings.ics")
+
+
+def booking_url(booking):
+    return reverse("equipment:booking", args=[booking.pk])
