@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format bench install messages translations clean-db worker
+.PHONY: run test test-e2e lint format bench install messages translations clean-db worker
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ worker: install
 
 test: install translations
 	DJANGO_SETTINGS_MODULE=marketplace.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Real-browser tests: Playwright driving Debian's Chromium (apt-get install chromium).
+test-e2e: install translations
+	DJANGO_SETTINGS_MODULE=marketplace.settings.test $(VENV)/bin/pytest tests/e2e -m e2e $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
