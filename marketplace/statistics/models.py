@@ -53,6 +53,11 @@ class TransferEvent(models.Model):
     jobs = models.IntegerField(_("jobs created"), default=0)
     deal_mode = models.CharField(_("deal mode"), max_length=16, choices=DealMode.choices, blank=True)
     startup_formed = models.BooleanField(_("startup formed"), default=False)
+    # The instrument or result page the event concerns (per-instrument figures), when there is one.
+    listing_id = models.PositiveBigIntegerField(_("listing page"), null=True, blank=True)
+    # The domain object money or hours are about, as "app_label.model:pk" (a booking, an agreement):
+    # a refund subtracts from the income of the same subject.
+    subject = models.CharField(_("subject"), max_length=96, blank=True)
     source_type = models.CharField(_("source type"), max_length=64)
     source_id = models.CharField(_("source id"), max_length=64)
     data = models.JSONField(_("details"), default=dict, blank=True)
@@ -67,6 +72,8 @@ class TransferEvent(models.Model):
         indexes = [
             models.Index(fields=["institute", "kind", "occurred_at"], name="statistics_inst_kind_time"),
             models.Index(fields=["kind", "occurred_at"], name="statistics_kind_time"),
+            models.Index(fields=["kind", "listing_id", "occurred_at"], name="statistics_kind_listing"),
+            models.Index(fields=["subject"], name="statistics_subject"),
         ]
 
     def __str__(self):
@@ -79,3 +86,23 @@ class TransferEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("The transfer ledger is append-only.")
+
+
+class ListingView(models.Model):
+    """How often an instrument or result page was served on one local day (a funnel's first stage)."""
+
+    page_id = models.PositiveBigIntegerField(_("page"))
+    institute = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+", verbose_name=_("institute")
+    )
+    date = models.DateField(_("date"))
+    count = models.PositiveIntegerField(_("views"), default=0)
+
+    class Meta:
+        verbose_name = _("listing views")
+        verbose_name_plural = _("listing views")
+        constraints = [models.UniqueConstraint(fields=["page_id", "date"], name="statistics_view_day_once")]
+        indexes = [models.Index(fields=["institute", "date"], name="statistics_view_inst_date")]
+
+    def __str__(self):
+        return f"{self.page_id} · {self.date} · {self.count}"

@@ -2,15 +2,68 @@
 
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from .models import TransferEvent
+from .models import ListingView, TransferEvent
+
+# Objects that money and hours are about: a refund subtracts from the income of the same subject.
+SUBJECT_MODELS = ("booking", "licenceagreement", "agreement")
+SUBJECT_ATTRS = ("booking", "agreement", "licence_agreement")
 
 
 def source_key(obj):
     """(source_type, source_id) for a model instance, e.g. ("equipment.booking", "42")."""
     return obj._meta.label_lower, str(obj.pk)
+
+
+def subject_key(obj):
+    """ "app_label.model:pk" of a model instance, the form stored in TransferEvent.subject."""
+    return f"{obj._meta.label_lower}:{obj.pk}"
+
+
+def _related(obj, attr):
+    try:
+        value = getattr(obj, attr, None)
+    except ObjectDoesNotExist:
+        return None
+    return value if isinstance(value, models.Model) else None
+
+
+def subject_of(source):
+    """The booking or agreement an event's source is about: the source itself, or what it points to."""
+    if not isinstance(source, models.Model):
+        return None
+    if source._meta.model_name in SUBJECT_MODELS:
+        return source
+    for attr in SUBJECT_ATTRS:
+        related = _related(source, attr)
+        if related is not None:
+            return related
+    return None
+
+
+def listing_of(*objects, data=None):
+    """The id of the instrument or result page an event concerns, found on its source or subject."""
+    for obj in objects:
+        if obj is None:
+            continue
+        for attr in ("instrument_id", "result_id", "result_page_id", "page_id"):
+            value = getattr(obj, attr, None)
+            if isinstance(value, int):
+                return value
+        offer = _related(obj, "offer")
+        if offer is not None and isinstance(getattr(offer, "result_id", None), int):
+            return offer.result_id
+        if hasattr(obj, "institute_id") and hasattr(obj, "depth") and hasattr(obj, "url_path"):
+            return obj.pk  # the page itself (listing published)
+    for key in ("instrument", "result", "listing"):
+        value = (data or {}).get(key)
+        if isinstance(value, int):
+            return value
+    return None
 
 
 def record_event(
@@ -28,17 +81,30 @@ def record_event(
     startup_formed=False,
     data=None,
     source_suffix="",
+    listing=None,
+    subject=None,
 ):
     """Append one event for `source` (a model instance, or a (type, id) pair); once only.
 
     Returns the event, or the existing one if this fact was already recorded. `source_suffix`
     distinguishes several facts of one kind about one object (e.g. two partial refunds).
+    `listing` (page or id) and `subject` (booking or agreement, or its "label:pk") are derived from
+    the source when not given: a booking's instrument, a payment's booking, an agreement's result.
     """
     source_type, source_id = source if isinstance(source, tuple) else source_key(source)
     source_id = f"{source_id}{source_suffix}"
     existing = TransferEvent.objects.filter(kind=kind, source_type=source_type, source_id=source_id).first()
     if existing:
         return existing
+    if subject is None:
+        subject_obj = subject_of(source)
+        subject = subject_key(subject_obj) if subject_obj is not None else ""
+    elif isinstance(subject, models.Model):
+        subject_obj, subject = subject, subject_key(subject)
+    else:
+        subject_obj = None
+    if listing is None:
+        listing = listing_of(source if isinstance(source, models.Model) else None, subject_obj, data=data)
     try:
         with transaction.atomic():
             return TransferEvent.objects.create(
@@ -55,6 +121,20 @@ def record_event(
                 source_type=source_type,
                 source_id=source_id,
                 data=data or {},
+                listing_id=getattr(listing, "pk", listing),
+                subject=subject or "",
             )
     except IntegrityError:  # recorded concurrently
         return TransferEvent.objects.get(kind=kind, source_type=source_type, source_id=source_id)
+
+
+def count_listing_view(*, page_id, institute_id, day=None):
+    """Add one view of a listing page today: one UPDATE, an INSERT only for the day's first view."""
+    day = day or timezone.localdate()
+    if ListingView.objects.filter(page_id=page_id, date=day).update(count=F("count") + 1):
+        return
+    try:
+        with transaction.atomic():
+            ListingView.objects.create(page_id=page_id, institute_id=institute_id, date=day, count=1)
+    except IntegrityError:  # another request created the row first
+        ListingView.objects.filter(page_id=page_id, date=day).update(count=F("count") + 1)

@@ -1,5 +1,11 @@
-"""URLs of the statistics app (mounted in marketplace/urls.py)."""
+"""URLs of the statistics app (mounted at /stats/ in marketplace/urls.py)."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "statistics"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.public_stats, name="public"),
+]

@@ -1,0 +1,120 @@
+"""CSV and XLSX exports: the annual transfer report (count and value by mode) and instrument usage.
+
+Headers follow the active language; numbers stay numbers (Decimal → XLSX numeric cells).
+"""
+
+import csv
+import io
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from . import selectors
+
+
+def annual_report_table(scope, period):
+    """(headers, rows) in the layout of the annual transfer report, with a total row."""
+    rows = selectors.deals_by_mode(scope, period)
+    total = selectors.deals_total(rows)
+    headers = [_("Mode of transfer"), _("Number of contracts"), _("Contract value (CNY)")]
+    body = [[str(r["label"]), r["count"], r["value"]] for r in rows]
+    body.append([_("Total"), total["count"], total["value"]])
+    return headers, body
+
+
+def instrument_usage_table(scope, period):
+    rows = selectors.instrument_usage(scope, period)
+    totals = selectors.instrument_totals(rows)
+    headers = [
+        _("Instrument"),
+        _("Completed bookings"),
+        _("Booked hours"),
+        _("Used hours"),
+        _("Available hours"),
+        _("Utilisation (%)"),
+        _("Income (CNY)"),
+        _("Cost (CNY)"),
+        _("Surplus or deficit (CNY)"),
+    ]
+
+    def pct(value):
+        return (value * 100).quantize(Decimal("0.1")) if value is not None else ""
+
+    body = [
+        [
+            r.title,
+            r.bookings,
+            r.booked_hours,
+            r.used_hours,
+            r.available_hours,
+            pct(r.utilisation),
+            r.income,
+            r.cost,
+            r.surplus,
+        ]
+        for r in rows
+    ]
+    body.append(
+        [
+            _("Total"),
+            totals["bookings"],
+            totals["booked_hours"],
+            totals["used_hours"],
+            totals["available_hours"],
+            pct(totals["utilisation"]),
+            totals["income"],
+            totals["cost"],
+            totals["surplus"],
+        ]
+    )
+    return headers, body
+
+
+def heading_lines(institute, period):
+    who = institute.display_name if institute is not None else _("All institutes")
+    return [[_("Institute"), who], [_("Period"), f"{period.first_day:%Y-%m-%d} – {period.last_day:%Y-%m-%d}"]]
+
+
+def to_csv(headers, rows, preamble=()) -> bytes:
+    """UTF-8 with a byte-order mark, so that spreadsheet programs read the Chinese correctly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for line in preamble:
+        writer.writerow(line)
+    if preamble:
+        writer.writerow([])
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(title, headers, rows, preamble=()) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title[:31]
+    sheet.append([title])
+    sheet["A1"].font = Font(bold=True, size=13)
+    for line in preamble:
+        sheet.append(line)
+    sheet.append([])
+    sheet.append(headers)
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(list(row))
+    last = sheet.max_row
+    for cell in sheet[last]:
+        cell.font = Font(bold=True)
+    for row in sheet.iter_rows(min_row=len(preamble) + 3):
+        for cell in row:
+            if isinstance(cell.value, Decimal):
+                cell.number_format = "#,##0.00"
+    sheet.column_dimensions["A"].width = 36
+    for letter in "BCDEFGHI":
+        sheet.column_dimensions[letter].width = 16
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -1,0 +1,49 @@
+"""Admin: the TTO dashboard and its exports; listing views counted when a page is served."""
+
+import re
+
+from django.urls import path, re_path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from . import selectors, services, views
+
+BOT_PATTERN = re.compile(r"bot|crawl|spider|slurp|curl|wget|python-requests|headless|preview", re.IGNORECASE)
+
+
+@hooks.register("register_admin_urls")
+def register_admin_urls():
+    return [
+        path("transfer-statistics/", views.DashboardView.as_view(), name="statistics_dashboard"),
+        re_path(
+            r"^transfer-statistics/export/(?P<table>annual|instruments)\.(?P<fmt>csv|xlsx)$",
+            views.export_view,
+            name="statistics_export",
+        ),
+    ]
+
+
+class DashboardMenuItem(MenuItem):
+    def is_shown(self, request):
+        return selectors.can_view_dashboard(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_dashboard_menu_item():
+    return DashboardMenuItem(_("Transfer statistics"), reverse("statistics_dashboard"), icon_name="table", order=250)
+
+
+def is_bot(request) -> bool:
+    agent = request.headers.get("User-Agent", "")
+    return not agent or bool(BOT_PATTERN.search(agent))
+
+
+@hooks.register("before_serve_page")
+def count_listing_view(page, request, serve_args, serve_kwargs):
+    """Count a view of an instrument or result page (not previews, not bots): one UPDATE mostly."""
+    institute_id = getattr(page, "institute_id", None)
+    if institute_id is None or getattr(request, "is_preview", False) or request.method != "GET" or is_bot(request):
+        return None
+    services.count_listing_view(page_id=page.pk, institute_id=institute_id)
+    return None
