@@ -28,9 +28,15 @@ class BookingForm(forms.Form):
     def __init__(self, *args, enterprises, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["enterprise"].queryset = enterprises
-        if len(enterprises) == 1:
+        choices = list(enterprises)
+        self.only_enterprise = choices[0] if len(choices) == 1 else None
+        if self.only_enterprise:
+            # One enterprise: nothing to choose, and nothing a forged value could change.
             self.fields["enterprise"].widget = forms.HiddenInput()
-            self.fields["enterprise"].initial = enterprises[0].pk
+            self.fields["enterprise"].required = False
+
+    def clean_enterprise(self):
+        return self.only_enterprise or self.cleaned_data.get("enterprise")
 
     def clean(self):
         data = super().clean()

@@ -71,8 +71,9 @@ def browse(request):
 @login_required
 def book(request, instrument_id):
     instrument = selectors.instrument_for_booking_or_404(instrument_id)
-    enterprises = list(account_selectors.enterprises_of(request.user))
-    if not enterprises:
+    enterprises = account_selectors.enterprises_of(request.user)
+    first = enterprises.first()
+    if first is None:
         messages.error(request, _("Only buyers of a registered enterprise can book instruments."))
         return redirect(instrument.url or "/")
     initial = {}
@@ -99,7 +100,7 @@ def book(request, instrument_id):
             return redirect("equipment:booking", booking.pk)
     from .rates import tier_for, tier_rate
 
-    tier = tier_for(enterprises[0], instrument)
+    tier = tier_for(first, instrument)
     return render(
         request,
         "equipment/book.html",
