@@ -1,5 +1,21 @@
-"""URLs of the payments app (mounted in marketplace/urls.py)."""
+"""URLs of the payments app (mounted at /payments/ in marketplace/urls.py)."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "payments"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.my_payments, name="list"),
+    path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
+    path("booking/<str:booking_id>/", views.pay_booking, name="pay_booking"),
+    path("statements/", views.statements, name="statements"),
+    path("statements/<str:institute_id>/", views.statement, name="statement"),
+    path("statements/<str:institute_id>/pay-out/", views.pay_out, name="pay_out"),
+    path("<str:pk>/", views.detail, name="detail"),
+    path("<str:pk>/return/", views.returned, name="returned"),
+    path("<str:pk>/invoice/", views.invoice, name="invoice"),
+    path("<str:pk>/use-invoice/", views.use_invoice, name="use_invoice"),
+    path("<str:pk>/mark-paid/", views.mark_paid, name="mark_paid"),
+]

@@ -1,0 +1,280 @@
+"""Payments for instrument bookings and express licences: by Stripe or by invoice.
+
+The database enforces the invariants: a payment is for exactly one booking or agreement, a booking or
+agreement has at most one payment that is not cancelled, a Stripe PaymentIntent belongs to one payment
+only, each Stripe event and each refund is stored once, and no more is refunded than was paid.
+"""
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.core.money import CurrencyField, MoneyField
+
+ZERO = Decimal("0.00")
+
+
+class Provider(models.TextChoices):
+    STRIPE = "stripe", _("Card or wallet (Stripe)")
+    INVOICE = "invoice", _("Invoice (bank transfer)")
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting payment")
+    FAILED = "failed", _("Payment failed")
+    SUCCEEDED = "succeeded", _("Paid")
+    PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
+    REFUNDED = "refunded", _("Refunded")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# Not yet paid: the buyer may (still) pay.
+OPEN_STATUSES = (PaymentStatus.PENDING, PaymentStatus.FAILED)
+# Money was received (some of it may have been returned since).
+PAID_STATUSES = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
+# How far along a payment is; a state change never moves to a lower rank (late or repeated events).
+STATUS_RANK = {
+    PaymentStatus.PENDING: 0,
+    PaymentStatus.FAILED: 0,
+    PaymentStatus.CANCELLED: 1,
+    PaymentStatus.SUCCEEDED: 2,
+    PaymentStatus.PARTIALLY_REFUNDED: 3,
+    PaymentStatus.REFUNDED: 4,
+}
+
+
+class Payment(models.Model):
+    """What one enterprise pays one institute for one booking or one licence agreement."""
+
+    uid = models.UUIDField(_("reference"), default=uuid.uuid4, unique=True, editable=False)
+    booking = models.ForeignKey(
+        "equipment.Booking",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name=_("booking"),
+    )
+    institute = models.ForeignKey(
+        "accounts.Organization",
+        on_delete=models.PROTECT,
+        related_name="payments_owed",
+        verbose_name=_("owed to (institute)"),
+    )
+    enterprise = models.ForeignKey(
+        "accounts.Organization",
+        on_delete=models.PROTECT,
+        related_name="payments_made",
+        verbose_name=_("paid by (enterprise)"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    amount = MoneyField(_("amount"))
+    currency = CurrencyField()
+    provider = models.CharField(_("payment method"), max_length=16, choices=Provider.choices)
+    status = models.CharField(_("status"), max_length=24, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
+    refunded_amount = MoneyField(_("refunded"), default=ZERO)
+    stripe_payment_intent_id = models.CharField(_("Stripe PaymentIntent"), max_length=255, blank=True)
+    stripe_charge_id = models.CharField(_("Stripe charge"), max_length=255, blank=True)
+    # A Stripe payment not yet made holds the booking's slot until then (PAYMENT_HOLD_MINUTES).
+    hold_until = models.DateTimeField(_("slot held until"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    reference = models.CharField(_("payment reference"), max_length=120, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(booking__isnull=False), name="payments_payment_has_subject"),
+            models.UniqueConstraint(
+                fields=["booking"],
+                condition=models.Q(booking__isnull=False) & ~models.Q(status="cancelled"),
+                name="payments_one_live_payment_per_booking",
+            ),
+            models.UniqueConstraint(
+                fields=["stripe_payment_intent_id"],
+                condition=~models.Q(stripe_payment_intent_id=""),
+                name="payments_unique_payment_intent",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0, refunded_amount__gte=0, refunded_amount__lte=models.F("amount")),
+                name="payments_amounts_valid",
+            ),
+            models.CheckConstraint(condition=models.Q(status__in=PaymentStatus.values), name="payments_status_valid"),
+            models.CheckConstraint(condition=models.Q(provider__in=Provider.values), name="payments_provider_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["institute", "status", "paid_at"], name="payments_inst_status_paid"),
+            models.Index(fields=["enterprise", "status"], name="payments_ent_status"),
+            models.Index(fields=["status", "hold_until"], name="payments_status_hold"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def number(self):
+        return f"PAY-{self.pk:06d}" if self.pk else "PAY-new"
+
+    @property
+    def subject(self):
+        return self.booking if self.booking_id else getattr(self, "agreement", None)
+
+    @property
+    def net_amount(self):
+        return self.amount - self.refunded_amount
+
+    @property
+    def is_open(self):
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_paid(self):
+        return self.status in PAID_STATUSES
+
+
+class PaymentEvent(models.Model):
+    """One line of a payment's history: who or what changed it, when, from which state to which."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="events", verbose_name=_("payment"))
+    from_status = models.CharField(_("from"), max_length=24, choices=PaymentStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=24, choices=PaymentStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # "stripe:<event id>", "staff", "buyer", "system", "reconcile"
+    source = models.CharField(_("source"), max_length=120, blank=True)
+    amount = MoneyField(_("amount"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment history entry")
+        verbose_name_plural = _("payment history")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.payment_id}: {self.from_status} → {self.to_status}"
+
+
+class PaymentRefund(models.Model):
+    """Money returned on a payment; each Stripe refund is recorded once."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("payment"))
+    amount = MoneyField(_("amount"))
+    stripe_refund_id = models.CharField(_("Stripe refund"), max_length=255, blank=True)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stripe_refund_id"], condition=~models.Q(stripe_refund_id=""), name="payments_unique_refund"
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payments_refund_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.payment_id}: −{self.amount}"
+
+
+class StripeEvent(models.Model):
+    """A verified webhook event, stored once on first delivery and applied once."""
+
+    event_id = models.CharField(_("event id"), max_length=255, unique=True)
+    type = models.CharField(_("type"), max_length=100)
+    payload = models.JSONField(_("payload"))
+    livemode = models.BooleanField(_("live mode"), default=False)
+    deliveries = models.PositiveIntegerField(_("deliveries"), default=1)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    payment = models.ForeignKey(Payment, on_delete=models.SET_NULL, null=True, blank=True, related_name="stripe_events")
+    result = models.CharField(_("result"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("Stripe event")
+        verbose_name_plural = _("Stripe events")
+        ordering = ["-received_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.event_id} ({self.type})"
+
+
+class PayoutAccount(models.Model):
+    """The Stripe Connect account an institute is paid out to."""
+
+    institute = models.OneToOneField(
+        "accounts.Organization",
+        on_delete=models.CASCADE,
+        related_name="payout_account",
+        verbose_name=_("institute"),
+        limit_choices_to={"kind": "institute"},
+    )
+    stripe_account_id = models.CharField(
+        _("Stripe Connect account"), max_length=255, help_text=_("The connected account id, acct_…")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payout account")
+        verbose_name_plural = _("payout accounts")
+
+    def __str__(self):
+        return f"{self.institute} → {self.stripe_account_id}"
+
+
+class Payout(models.Model):
+    """Money passed on to an institute: a Stripe Connect transfer."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being sent")
+        PAID = "paid", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    institute = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="payouts", verbose_name=_("institute")
+    )
+    amount = MoneyField(_("amount"))
+    currency = CurrencyField()
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    stripe_transfer_id = models.CharField(_("Stripe transfer"), max_length=255, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payout")
+        verbose_name_plural = _("payouts")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stripe_transfer_id"],
+                condition=~models.Q(stripe_transfer_id=""),
+                name="payments_unique_transfer",
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payments_payout_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.institute} · {self.amount} {self.currency}"

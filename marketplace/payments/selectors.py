@@ -1,0 +1,153 @@
+"""Read queries about payments: who may see, pay or mark what, and what each institute is owed."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Q, Sum
+from django.http import Http404
+
+from marketplace.accounts import selectors as account_selectors
+from marketplace.accounts.models import Organization, Role
+
+from .models import PAID_STATUSES, ZERO, Payment, PaymentRefund, Payout, PayoutAccount, Provider
+
+# Who marks an invoice paid, by what it pays for.
+BOOKING_STAFF_ROLES = [Role.FACILITY_MANAGER]
+AGREEMENT_STAFF_ROLES = [Role.TTO_OFFICER]
+STATEMENT_ROLES = [Role.FACILITY_MANAGER, Role.TTO_OFFICER]
+
+
+def payments_visible_to(user):
+    """Payments of the user's enterprises (as buyer) and of the institutes they keep (facility manager,
+    TTO officer); every payment for platform staff."""
+    qs = Payment.objects.select_related("institute", "enterprise", "booking")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_staff:
+        return qs
+    return qs.filter(
+        Q(enterprise__in=account_selectors.enterprises_of(user))
+        | Q(institute__in=account_selectors.institutes_of(user, roles=STATEMENT_ROLES))
+    )
+
+
+def payment_for_user_or_404(user, pk) -> Payment:
+    """The payment `pk` if the user may see it; a foreign id answers exactly like a missing one."""
+    try:
+        return payments_visible_to(user).get(pk=int(pk))
+    except (Payment.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+
+
+def can_pay(user, payment) -> bool:
+    return account_selectors.has_role(user, payment.enterprise_id, [Role.BUYER])
+
+
+def can_mark_paid(user, payment) -> bool:
+    """Platform staff; otherwise staff of the institute owed: the facility manager for a booking, the
+    TTO officer for a licence agreement."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    roles = BOOKING_STAFF_ROLES if payment.booking_id else AGREEMENT_STAFF_ROLES
+    return account_selectors.has_role(user, payment.institute_id, roles)
+
+
+def statement_institutes(user):
+    if not user.is_authenticated:
+        return Organization.objects.none()
+    if user.is_staff:
+        return Organization.objects.filter(kind=Organization.Kind.INSTITUTE, is_active=True)
+    return account_selectors.institutes_of(user, roles=STATEMENT_ROLES)
+
+
+def institute_for_statement_or_404(user, pk) -> Organization:
+    try:
+        return statement_institutes(user).get(pk=int(pk))
+    except (Organization.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+
+
+def _sum(qs, name):
+    return qs.aggregate(total=Sum(name))["total"] or ZERO
+
+
+def owed_to(institute, currency) -> Decimal:
+    """What the platform holds for the institute in `currency`: card payments received, less refunds,
+    less payouts made or under way. (Invoices are paid straight to the institute's bank account.)"""
+    card = Payment.objects.filter(
+        institute=institute, currency=currency, provider=Provider.STRIPE, status__in=PAID_STATUSES
+    )
+    paid_out = Payout.objects.filter(institute=institute, currency=currency).exclude(status=Payout.Status.FAILED)
+    return _sum(card, "amount") - _sum(card, "refunded_amount") - _sum(paid_out, "amount")
+
+
+@dataclass
+class StatementTotals:
+    currency: str
+    gross: Decimal = ZERO
+    refunds: Decimal = ZERO
+    net: Decimal = ZERO
+    by_invoice: Decimal = ZERO
+    by_card: Decimal = ZERO
+    paid_out: Decimal = ZERO
+    outstanding: Decimal = ZERO
+
+
+@dataclass
+class Statement:
+    institute: Organization
+    start: object
+    end: object
+    payments: list = field(default_factory=list)
+    payouts: list = field(default_factory=list)
+    totals: list = field(default_factory=list)
+    payout_account: object = None
+
+
+def statement(institute, start, end) -> Statement:
+    """Payments owed to `institute` received from `start` (a date, inclusive) to `end` (exclusive), with
+    totals per currency: gross, refunds, net (split by invoice and card), paid out in the period, and
+    what is still owed overall."""
+    payments = list(
+        Payment.objects.filter(
+            institute=institute, status__in=PAID_STATUSES, paid_at__date__gte=start, paid_at__date__lt=end
+        )
+        .select_related("enterprise", "booking")
+        .order_by("paid_at", "pk")
+    )
+    payouts = list(
+        Payout.objects.filter(institute=institute, created_at__date__gte=start, created_at__date__lt=end).order_by(
+            "created_at"
+        )
+    )
+    totals = {}
+    for payment in payments:
+        t = totals.setdefault(payment.currency, StatementTotals(payment.currency))
+        t.gross += payment.amount
+        t.refunds += payment.refunded_amount
+        t.net += payment.net_amount
+        if payment.provider == Provider.INVOICE:
+            t.by_invoice += payment.net_amount
+        else:
+            t.by_card += payment.net_amount
+    for payout in payouts:
+        t = totals.setdefault(payout.currency, StatementTotals(payout.currency))
+        if payout.status != Payout.Status.FAILED:
+            t.paid_out += payout.amount
+    for currency, t in totals.items():
+        t.outstanding = owed_to(institute, currency)
+    return Statement(
+        institute=institute,
+        start=start,
+        end=end,
+        payments=payments,
+        payouts=payouts,
+        totals=[totals[c] for c in sorted(totals)],
+        payout_account=PayoutAccount.objects.filter(institute=institute).first(),
+    )
+
+
+def refunds_of(payment):
+    return PaymentRefund.objects.filter(payment=payment)

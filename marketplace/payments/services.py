@@ -1,0 +1,751 @@
+"""State changes of payments. Every change happens here, in a transaction, under a row lock on the
+payment, and leaves a PaymentEvent behind (who or what, when, old → new status).
+
+Rules that keep money safe:
+- A booking or agreement is confirmed only by a verified Stripe success event or by institute staff
+  marking an invoice paid; never by the browser.
+- Each Stripe event is stored once (unique event id) and applied once (processed_at, under a lock).
+- State only moves forward (STATUS_RANK): a late "failed" never undoes "succeeded", a late "succeeded"
+  never undoes "refunded".
+- Money that arrives for something that can no longer be delivered (a released slot, a second payment)
+  is refunded in full at once.
+"""
+
+import logging
+from datetime import timedelta
+from decimal import Decimal
+
+import stripe
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketplace.accounts import selectors as account_selectors
+from marketplace.accounts.models import Role
+from marketplace.core.emails import notify
+from marketplace.core.money import quantize
+from marketplace.statistics.models import TransferEvent
+from marketplace.statistics.services import record_event
+
+from . import gateway, selectors
+from .models import (
+    OPEN_STATUSES,
+    PAID_STATUSES,
+    STATUS_RANK,
+    ZERO,
+    Payment,
+    PaymentEvent,
+    PaymentRefund,
+    PaymentStatus,
+    Payout,
+    PayoutAccount,
+    Provider,
+    StripeEvent,
+)
+
+logger = logging.getLogger(__name__)
+
+HUNDRED = Decimal("100")
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def hold_duration() -> timedelta:
+    return timedelta(minutes=settings.PAYMENT_HOLD_MINUTES)
+
+
+def _lock(payment) -> Payment:
+    """The payment's row, locked until the transaction ends (PostgreSQL); on SQLite every transaction
+    began with BEGIN IMMEDIATE and so already holds the database write lock."""
+    qs = Payment.objects.filter(pk=payment.pk if isinstance(payment, Payment) else payment)
+    if settings.IS_POSTGRES:
+        qs = qs.select_for_update(of=("self",))
+    return qs.select_related("institute", "enterprise", "booking", "created_by").get()
+
+
+def _history(payment, from_status, *, actor=None, source="", note="", amount=None):
+    PaymentEvent.objects.create(
+        payment=payment,
+        from_status=from_status,
+        to_status=payment.status,
+        actor=actor,
+        source=source[:120],
+        note=(note or "")[:500],
+        amount=amount,
+    )
+
+
+def _move(payment, to_status, *, actor=None, source="", note="", fields=(), amount=None):
+    from_status = payment.status
+    payment.status = to_status
+    payment.save(update_fields=["status", "updated_at", *fields])
+    _history(payment, from_status, actor=actor, source=source, note=note, amount=amount)
+
+
+def _subject_label(payment):
+    if payment.booking_id:
+        return _("Booking #%(n)s") % {"n": payment.booking_id}
+    return _("Licence agreement #%(n)s") % {"n": getattr(payment, "agreement_id", "")}
+
+
+def _email_context(payment):
+    return {
+        "number": payment.number,
+        "amount": str(payment.amount),
+        "refunded": str(payment.refunded_amount),
+        "currency": payment.currency,
+        "booking_id": payment.booking_id,
+        "agreement_id": getattr(payment, "agreement_id", None),
+        "institute": payment.institute.name,
+        "institute_en": payment.institute.name_en or payment.institute.name,
+        "url": settings.SITE_URL + f"/payments/{payment.pk}/",
+        "hold_minutes": settings.PAYMENT_HOLD_MINUTES,
+    }
+
+
+def _notify_payer(payment, name, **extra):
+    user = payment.created_by
+    if user is not None:
+        notify(user, f"payments/email/{name}", {**_email_context(payment), **extra})
+
+
+def _record_received(payment):
+    record_event(
+        TransferEvent.Kind.PAYMENT_RECEIVED,
+        institute=payment.institute_id,
+        enterprise=payment.enterprise_id,
+        source=payment,
+        amount=payment.amount,
+        currency=payment.currency,
+        occurred_at=payment.paid_at or timezone.now(),
+        data={"provider": payment.provider},
+    )
+
+
+# --- the thing paid for: a booking (or a licence agreement) ----------------------------------------
+
+
+def _confirm_subject(payment, *, actor, reference) -> bool:
+    """Confirm the booking or agreement through its app's one confirming function.
+
+    True when it is (now or already) confirmed; False when it can no longer be (cancelled, rejected):
+    the money must then go back.
+    """
+    if payment.booking_id:
+        from equipment import services as equipment_services
+        from equipment.models import BookingStatus
+
+        booking = payment.booking
+        booking.refresh_from_db(fields=["status"])
+        if booking.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED):
+            return True
+        if booking.status != BookingStatus.APPROVED:
+            return False
+        equipment_services.confirm_booking(booking, actor=actor, reference=reference)
+        return True
+    return _confirm_agreement(payment, actor=actor, reference=reference)
+
+
+def _confirm_agreement(payment, *, actor, reference) -> bool:  # pragma: no cover - replaced with agreements
+    return False
+
+
+def _release_subject(payment, *, note):
+    """Give an unpaid booking's slot back (the hold expired)."""
+    if payment.booking_id:
+        from equipment import services as equipment_services
+
+        equipment_services.release_unpaid_booking(payment.booking, note=note)
+
+
+# --- starting a payment ----------------------------------------------------------------------------
+
+
+def _create_payment(*, subject_field, subject, institute_id, enterprise_id, amount, currency, actor, provider):
+    if provider not in Provider.values:
+        raise ValidationError(_("Choose a payment method."))
+    if provider == Provider.STRIPE and not gateway.stripe_enabled():
+        raise ValidationError(_("Card payment is not available; pay by invoice."))
+    amount = quantize(amount)
+    if amount <= ZERO:
+        raise ValidationError(_("There is nothing to pay."))
+    now = timezone.now()
+    payment = Payment(
+        **{subject_field: subject},
+        institute_id=institute_id,
+        enterprise_id=enterprise_id,
+        created_by=actor,
+        amount=amount,
+        currency=currency,
+        provider=provider,
+        status=PaymentStatus.PENDING,
+        hold_until=now + hold_duration() if provider == Provider.STRIPE else None,
+    )
+    try:
+        with transaction.atomic():
+            payment.save()
+    except IntegrityError:
+        # Another request started the payment of this booking first: use that one.
+        return Payment.objects.exclude(status=PaymentStatus.CANCELLED).get(**{subject_field: subject})
+    _history(payment, "", actor=actor, source="buyer", amount=amount)
+    return payment
+
+
+@transaction.atomic
+def start_booking_payment(booking, *, actor, provider=None) -> Payment:
+    """The payment of an approved booking: the existing live one, or a new one by `provider` (Stripe
+    when configured, else invoice)."""
+    from equipment.models import Booking, BookingStatus
+
+    qs = Booking.objects.filter(pk=booking.pk)
+    if settings.IS_POSTGRES:
+        qs = qs.select_for_update(of=("self",))
+    booking = qs.get()
+    if not account_selectors.has_role(actor, booking.enterprise_id, [Role.BUYER]):
+        raise PermissionDenied(_("You do not pay for this enterprise."))
+    existing = Payment.objects.filter(booking=booking).exclude(status=PaymentStatus.CANCELLED).first()
+    if existing is not None:
+        return existing
+    if booking.status != BookingStatus.APPROVED:
+        raise ValidationError(_("Only an approved booking can be paid."))
+    return _create_payment(
+        subject_field="booking",
+        subject=booking,
+        institute_id=booking.institute_id,
+        enterprise_id=booking.enterprise_id,
+        amount=booking.price_amount,
+        currency=booking.currency,
+        actor=actor,
+        provider=provider or (Provider.STRIPE if gateway.stripe_enabled() else Provider.INVOICE),
+    )
+
+
+def _intent_metadata(payment):
+    metadata = {"payment": str(payment.uid), "payment_id": str(payment.pk), "institute": str(payment.institute_id)}
+    if payment.booking_id:
+        metadata["booking"] = str(payment.booking_id)
+    if getattr(payment, "agreement_id", None):
+        metadata["agreement"] = str(payment.agreement_id)
+    return metadata
+
+
+@transaction.atomic
+def ensure_payment_intent(payment) -> dict:
+    """The Stripe PaymentIntent of an open Stripe payment, created once (idempotency key per payment)."""
+    payment = _lock(payment)
+    if payment.provider != Provider.STRIPE or payment.status not in OPEN_STATUSES:
+        raise ValidationError(_("This payment cannot be paid by card now."))
+    if payment.stripe_payment_intent_id:
+        return gateway.retrieve_payment_intent(payment.stripe_payment_intent_id)
+    intent = gateway.create_payment_intent(
+        amount=payment.amount,
+        currency=payment.currency,
+        metadata=_intent_metadata(payment),
+        idempotency_key=f"payment-{payment.uid}-intent",
+    )
+    payment.stripe_payment_intent_id = intent["id"]
+    payment.save(update_fields=["stripe_payment_intent_id", "updated_at"])
+    _history(payment, payment.status, source="stripe", note=f"PaymentIntent {intent['id']}")
+    return intent
+
+
+def switch_to_invoice(payment, *, actor) -> Payment:
+    """The buyer pays an open card payment by invoice instead. The PaymentIntent is cancelled at Stripe
+    first; if Stripe says it is already paid or being paid, nothing changes."""
+    payment = Payment.objects.get(pk=payment.pk)
+    if not selectors.can_pay(actor, payment):
+        raise PermissionDenied(_("You do not pay for this enterprise."))
+    if payment.provider == Provider.INVOICE:
+        return payment
+    if payment.status not in OPEN_STATUSES:
+        raise ValidationError(_("This payment can no longer be changed."))
+    if payment.stripe_payment_intent_id:
+        intent = gateway.retrieve_payment_intent(payment.stripe_payment_intent_id)
+        if intent["status"] in ("succeeded", "processing", "requires_capture"):
+            raise ValidationError(_("A card payment is already under way; wait for its result."))
+        if intent["status"] != "canceled":
+            try:
+                gateway.cancel_payment_intent(payment.stripe_payment_intent_id)
+            except stripe.InvalidRequestError:
+                raise ValidationError(_("A card payment is already under way; wait for its result.")) from None
+    with transaction.atomic():
+        payment = _lock(payment)
+        if payment.status not in OPEN_STATUSES or payment.provider != Provider.STRIPE:
+            return payment
+        payment.provider = Provider.INVOICE
+        payment.hold_until = None
+        _move(
+            payment,
+            PaymentStatus.PENDING,
+            actor=actor,
+            source="buyer",
+            note="invoice chosen",
+            fields=["provider", "hold_until"],
+        )
+    return payment
+
+
+# --- invoice mode ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def mark_invoice_paid(payment, *, actor, reference="") -> Payment:
+    """Institute staff (or platform staff) record that the invoice was paid: the booking or agreement
+    is confirmed through its own function. Idempotent for a payment already marked paid."""
+    payment = _lock(payment)
+    if not selectors.can_mark_paid(actor, payment):
+        raise PermissionDenied(_("Only the institute's staff may mark this invoice paid."))
+    if payment.provider != Provider.INVOICE:
+        raise ValidationError(_("Only invoices are marked paid by hand."))
+    if payment.status in PAID_STATUSES:
+        return payment
+    if payment.status not in OPEN_STATUSES:
+        raise ValidationError(_("This invoice was cancelled."))
+    reference = (reference or "").strip()[:120] or payment.number
+    payment.paid_at = timezone.now()
+    payment.reference = reference
+    payment.hold_until = None
+    _move(
+        payment,
+        PaymentStatus.SUCCEEDED,
+        actor=actor,
+        source="staff",
+        note=reference,
+        amount=payment.amount,
+        fields=["paid_at", "reference", "hold_until"],
+    )
+    _record_received(payment)
+    if not _confirm_subject(payment, actor=actor, reference=reference):
+        raise ValidationError(_("The booking or agreement can no longer be confirmed; nothing was recorded."))
+    _notify_payer(payment, "received")
+    return payment
+
+
+# --- Stripe webhooks --------------------------------------------------------------------------------
+
+
+def receive_stripe_event(payload: bytes, signature: str) -> StripeEvent:
+    """Verify, store once, apply once. Raises ValueError / stripe.SignatureVerificationError on a bad
+    payload or signature, before anything is stored."""
+    data = gateway.construct_event(payload, signature)
+    event, created = _store_event(data)
+    if event.processed_at is None:
+        apply_stripe_event(event)
+        event.refresh_from_db()
+    return event
+
+
+def _store_event(data):
+    defaults = {
+        "type": data.get("type", "")[:100],
+        "payload": data,
+        "livemode": bool(data.get("livemode")),
+    }
+    try:
+        with transaction.atomic():
+            return StripeEvent.objects.create(event_id=data["id"], **defaults), True
+    except IntegrityError:
+        event = StripeEvent.objects.get(event_id=data["id"])
+        StripeEvent.objects.filter(pk=event.pk).update(deliveries=F("deliveries") + 1)
+        return event, False
+
+
+def _intent_id_of(obj: dict) -> str:
+    if obj.get("object") == "payment_intent":
+        return obj.get("id", "")
+    intent = obj.get("payment_intent") or ""
+    return intent.get("id", "") if isinstance(intent, dict) else intent
+
+
+def apply_stripe_event(event: StripeEvent):
+    """Apply a stored event exactly once, whatever the order of arrival. Refunds that must follow (money
+    for something no longer deliverable) are made after the transaction commits."""
+    refund_after = None
+    with transaction.atomic():
+        qs = StripeEvent.objects.filter(pk=event.pk)
+        if settings.IS_POSTGRES:
+            qs = qs.select_for_update()
+        event = qs.get()
+        if event.processed_at is not None:
+            return
+        obj = (event.payload.get("data") or {}).get("object") or {}
+        intent_id = _intent_id_of(obj)
+        payment = None
+        if intent_id:
+            found = Payment.objects.filter(stripe_payment_intent_id=intent_id).first()
+            payment = _lock(found) if found else None
+        if payment is None:
+            result = "ignored: no payment for this event" if intent_id else "ignored: not about a payment"
+        else:
+            result, refund_after = _dispatch(event, payment, obj)
+        event.processed_at = timezone.now()
+        event.payment = payment
+        event.result = result[:255]
+        event.save(update_fields=["processed_at", "payment", "result"])
+    if refund_after is not None:
+        refund_unneeded_payment(refund_after)
+
+
+def _dispatch(event, payment, obj):
+    source = f"stripe:{event.event_id}"
+    kind = event.type
+    if kind == "payment_intent.succeeded":
+        return apply_intent_succeeded(payment, obj, source=source)
+    if kind == "payment_intent.payment_failed":
+        return apply_intent_failed(payment, obj, source=source), None
+    if kind == "payment_intent.canceled":
+        return apply_intent_canceled(payment, source=source), None
+    if kind in ("charge.refunded", "charge.refund.updated", "refund.created", "refund.updated"):
+        return apply_refund_object(payment, obj, source=source), None
+    return f"ignored: {kind}", None
+
+
+def _amount_matches(payment, intent) -> bool:
+    received = intent.get("amount_received") or intent.get("amount")
+    return (intent.get("currency") or "").upper() == payment.currency and int(received or 0) == gateway.minor(
+        payment.amount, payment.currency
+    )
+
+
+def _charge_id(intent) -> str:
+    charge = intent.get("latest_charge") or ""
+    return charge.get("id", "") if isinstance(charge, dict) else charge
+
+
+def apply_intent_succeeded(payment, intent, *, source):
+    """Money arrived for `payment` (locked). Returns (result, payment to refund in full or None)."""
+    if payment.is_paid:
+        if payment.stripe_charge_id or not _charge_id(intent):
+            return "duplicate: already paid", None
+        # Paid by invoice already, and now by card too: the card payment goes back.
+        _history(payment, payment.status, source=source, note=f"second payment by card, refunded: {_charge_id(intent)}")
+        return "second payment: refunding", payment
+    if not _amount_matches(payment, intent):
+        _history(payment, payment.status, source=source, note="amount or currency differs from Stripe: not applied")
+        logger.error("payment %s: amount or currency differs from PaymentIntent %s", payment.pk, intent.get("id"))
+        return "error: amount or currency differs", None
+    payment.provider = Provider.STRIPE
+    payment.paid_at = timezone.now()
+    payment.stripe_charge_id = _charge_id(intent)[:255]
+    payment.hold_until = None
+    payment.reference = payment.stripe_payment_intent_id
+    _move(
+        payment,
+        PaymentStatus.SUCCEEDED,
+        source=source,
+        amount=payment.amount,
+        fields=["provider", "paid_at", "stripe_charge_id", "hold_until", "reference"],
+    )
+    _record_received(payment)
+    if _confirm_subject(payment, actor=None, reference=f"{payment.number} {payment.stripe_payment_intent_id}"):
+        _notify_payer(payment, "received")
+        return "applied: paid and confirmed", None
+    _history(payment, payment.status, source=source, note="paid after the booking was released: refunded in full")
+    return "paid for something no longer available: refunding", payment
+
+
+def apply_intent_failed(payment, intent, *, source):
+    if payment.status not in OPEN_STATUSES or payment.provider != Provider.STRIPE:
+        return "ignored: payment is not open"
+    error = (intent.get("last_payment_error") or {}).get("message") or ""
+    payment.hold_until = timezone.now() + hold_duration()
+    _move(payment, PaymentStatus.FAILED, source=source, note=error, fields=["hold_until"])
+    _notify_payer(payment, "failed", error=error)
+    return "applied: failed"
+
+
+def apply_intent_canceled(payment, *, source):
+    if payment.status not in OPEN_STATUSES or payment.provider != Provider.STRIPE:
+        return "ignored: payment is not an open card payment"
+    payment.hold_until = None
+    _move(payment, PaymentStatus.CANCELLED, source=source, fields=["hold_until"])
+    return "applied: cancelled"
+
+
+def apply_refund_object(payment, obj, *, source):
+    """A charge (with amount_refunded) or a refund object from Stripe: record what is not yet known."""
+    charge_id = obj.get("id", "") if obj.get("object") == "charge" else (obj.get("charge") or "")
+    if isinstance(charge_id, dict):
+        charge_id = charge_id.get("id", "")
+    if payment.is_paid and payment.provider == Provider.INVOICE:
+        return "ignored: refund of a second payment by card"
+    if payment.stripe_charge_id and charge_id and charge_id != payment.stripe_charge_id:
+        return "ignored: refund of another charge"
+    if not payment.is_paid:
+        # Heard of the refund before the payment itself: the payment was made by card.
+        payment.provider = Provider.STRIPE
+        payment.stripe_charge_id = charge_id[:255]
+        payment.save(update_fields=["provider", "stripe_charge_id", "updated_at"])
+    if obj.get("object") == "refund":
+        if obj.get("status") not in ("succeeded", "pending"):
+            return f"ignored: refund {obj.get('status')}"
+        created = record_refund(
+            payment,
+            amount=gateway.major(obj.get("amount"), payment.currency),
+            stripe_refund_id=obj.get("id", ""),
+            source=source,
+        )
+        return "applied: refund" if created else "duplicate: refund known"
+    refunds = ((obj.get("refunds") or {}).get("data")) or []
+    applied = 0
+    for refund in refunds:
+        if refund.get("status") in ("succeeded", "pending"):
+            applied += record_refund(
+                payment,
+                amount=gateway.major(refund.get("amount"), payment.currency),
+                stripe_refund_id=refund.get("id", ""),
+                source=source,
+            )
+    total = gateway.major(obj.get("amount_refunded"), payment.currency)
+    if total > payment.refunded_amount:
+        # Refunds Stripe knows of but did not list here: record the difference once.
+        applied += record_refund(
+            payment, amount=total - payment.refunded_amount, stripe_refund_id="", source=source, suffix=f"total-{total}"
+        )
+    return "applied: refund" if applied else "duplicate: refund known"
+
+
+# --- refunds ----------------------------------------------------------------------------------------
+
+
+def record_refund(payment, *, amount, stripe_refund_id="", actor=None, reason="", source="", suffix="") -> bool:
+    """Record money returned on `payment` (locked by the caller). Once per Stripe refund id; never more
+    than was paid. A refund heard of before the payment itself means the payment was made: it is
+    recorded as received first (without confirming anything). Returns True when something changed."""
+    amount = quantize(amount)
+    if amount <= ZERO:
+        return False
+    if stripe_refund_id and PaymentRefund.objects.filter(stripe_refund_id=stripe_refund_id).exists():
+        return False
+    if not payment.is_paid:
+        payment.paid_at = payment.paid_at or timezone.now()
+        payment.hold_until = None
+        _move(
+            payment,
+            PaymentStatus.SUCCEEDED,
+            source=source,
+            note="refund seen before payment",
+            amount=payment.amount,
+            fields=["paid_at", "hold_until"],
+        )
+        _record_received(payment)
+    amount = min(amount, payment.amount - payment.refunded_amount)
+    if amount <= ZERO:
+        return False
+    refund = PaymentRefund.objects.create(
+        payment=payment, amount=amount, stripe_refund_id=stripe_refund_id, reason=reason[:255], created_by=actor
+    )
+    payment.refunded_amount = quantize(payment.refunded_amount + amount)
+    to_status = (
+        PaymentStatus.REFUNDED if payment.refunded_amount >= payment.amount else PaymentStatus.PARTIALLY_REFUNDED
+    )
+    if STATUS_RANK[to_status] < STATUS_RANK[payment.status]:
+        to_status = payment.status
+    _move(payment, to_status, actor=actor, source=source, note=reason, amount=amount, fields=["refunded_amount"])
+    record_event(
+        TransferEvent.Kind.PAYMENT_REFUNDED,
+        institute=payment.institute_id,
+        enterprise=payment.enterprise_id,
+        source=payment,
+        amount=amount,
+        currency=payment.currency,
+        source_suffix=f":{stripe_refund_id or suffix or refund.pk}",
+        data={"refund": refund.pk},
+    )
+    _notify_payer(payment, "refunded", refund_amount=str(amount))
+    return True
+
+
+def refund_payment(payment, *, amount, actor=None, reason="", key="") -> Payment:
+    """Return `amount` of a paid payment: through Stripe (idempotency key per payment and `key`) for a
+    card payment; for an invoice the institute returns it by bank transfer and the refund is recorded.
+    Never more than what remains."""
+    amount = quantize(amount)
+    with transaction.atomic():
+        payment = _lock(payment)
+        if not payment.is_paid:
+            raise ValidationError(_("Only a paid payment can be refunded."))
+        remaining = payment.amount - payment.refunded_amount
+        amount = min(amount, remaining)
+        if amount <= ZERO:
+            return payment
+        refund_id = ""
+        if payment.provider == Provider.STRIPE and payment.stripe_payment_intent_id:
+            refund = gateway.create_refund(
+                payment_intent_id=payment.stripe_payment_intent_id,
+                amount=amount,
+                currency=payment.currency,
+                idempotency_key=f"payment-{payment.uid}-refund-{key or amount}",
+                metadata={"payment": str(payment.uid)},
+            )
+            refund_id = refund["id"]
+            amount = gateway.major(refund["amount"], payment.currency)
+        record_refund(payment, amount=amount, stripe_refund_id=refund_id, actor=actor, reason=reason, source="refund")
+    return payment
+
+
+def refund_unneeded_payment(payment):
+    """Give back in full card money that cannot be used: the slot was released before it arrived, or the
+    invoice had been paid already."""
+    payment = Payment.objects.get(pk=payment.pk)
+    intent_id = payment.stripe_payment_intent_id
+    if not intent_id:
+        return
+    intent = gateway.retrieve_payment_intent(intent_id)
+    received = gateway.major(intent.get("amount_received") or 0, payment.currency)
+    if received <= ZERO:
+        return
+    refund = gateway.create_refund(
+        payment_intent_id=intent_id,
+        amount=received,
+        currency=payment.currency,
+        idempotency_key=f"payment-{payment.uid}-unneeded-{intent_id}",
+        metadata={"payment": str(payment.uid), "reason": "unneeded"},
+    )
+    if payment.stripe_charge_id == _charge_id(intent) and payment.stripe_charge_id:
+        with transaction.atomic():
+            locked = _lock(payment)
+            record_refund(
+                locked,
+                amount=gateway.major(refund["amount"], payment.currency),
+                stripe_refund_id=refund["id"],
+                reason="unneeded",
+                source="system",
+            )
+    else:
+        with transaction.atomic():
+            locked = _lock(payment)
+            _history(locked, locked.status, source="system", note=f"second card payment refunded: {refund['id']}")
+
+
+def refund_percent(booking, *, by_facility, now=None) -> Decimal:
+    """The cancellation policy. Cancelled by the facility, or by the enterprise up to the listing's
+    free-cancellation deadline (`cancellation_window_hours` before the start): 100 %. Later:
+    PAYMENT_LATE_CANCELLATION_REFUND_PERCENT."""
+    now = now or timezone.now()
+    if by_facility:
+        return HUNDRED
+    deadline = booking.start - timedelta(hours=booking.instrument.cancellation_window_hours)
+    if now <= deadline:
+        return HUNDRED
+    return Decimal(settings.PAYMENT_LATE_CANCELLATION_REFUND_PERCENT)
+
+
+def refund_for_cancelled_booking(booking, *, actor=None, by_facility=False, now=None):
+    """Called where a confirmed, paid booking is cancelled: refund what the policy allows. Returns the
+    payment (or None when nothing was paid)."""
+    payment = (
+        Payment.objects.filter(booking=booking, status__in=[PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED])
+        .order_by("pk")
+        .first()
+    )
+    if payment is None:
+        return None
+    percent = refund_percent(booking, by_facility=by_facility, now=now)
+    amount = quantize(payment.amount * percent / HUNDRED) - payment.refunded_amount
+    if amount <= ZERO:
+        return payment
+    return refund_payment(
+        payment,
+        amount=amount,
+        actor=actor,
+        reason=_("Booking cancelled: %(p)s %% refunded") % {"p": f"{percent.normalize():f}"},
+        key=f"cancel-booking-{booking.pk}",
+    )
+
+
+# --- slot holds -------------------------------------------------------------------------------------
+
+
+def release_expired_holds(now=None) -> int:
+    """Cancel unpaid card payments whose hold has expired and give their slots back. A PaymentIntent
+    that Stripe reports paid or being paid is left alone (its webhook will confirm it)."""
+    now = now or timezone.now()
+    released = 0
+    expired = Payment.objects.filter(
+        provider=Provider.STRIPE, status__in=OPEN_STATUSES, hold_until__lt=now
+    ).values_list("pk", flat=True)
+    for pk in list(expired):
+        if release_hold(Payment.objects.get(pk=pk), now=now):
+            released += 1
+    return released
+
+
+def release_hold(payment, *, now=None) -> bool:
+    now = now or timezone.now()
+    if payment.stripe_payment_intent_id:
+        intent = gateway.retrieve_payment_intent(payment.stripe_payment_intent_id)
+        if intent["status"] in ("succeeded", "processing", "requires_capture"):
+            return False
+        if intent["status"] != "canceled":
+            try:
+                gateway.cancel_payment_intent(payment.stripe_payment_intent_id)
+            except stripe.InvalidRequestError:
+                return False
+    with transaction.atomic():
+        payment = _lock(payment)
+        if (
+            payment.provider != Provider.STRIPE
+            or payment.status not in OPEN_STATUSES
+            or payment.hold_until is None
+            or payment.hold_until >= now
+        ):
+            return False
+        payment.hold_until = None
+        _move(payment, PaymentStatus.CANCELLED, source="system", note="hold expired", fields=["hold_until"])
+        _release_subject(payment, note=_("Not paid within %(n)d minutes.") % {"n": settings.PAYMENT_HOLD_MINUTES})
+    return True
+
+
+# --- paying institutes out --------------------------------------------------------------------------
+
+
+def set_payout_account(institute, stripe_account_id) -> PayoutAccount:
+    account, _created = PayoutAccount.objects.update_or_create(
+        institute=institute, defaults={"stripe_account_id": stripe_account_id.strip()}
+    )
+    return account
+
+
+def pay_out(institute, *, currency, actor=None) -> Payout:
+    """Transfer what the platform owes an institute in `currency` (card payments net of refunds, less
+    earlier payouts) to its Stripe Connect account. One payout at a time per institute."""
+    if not gateway.stripe_enabled():
+        raise ValidationError(_("Payouts need Stripe."))
+    account = PayoutAccount.objects.filter(institute=institute).first()
+    if account is None:
+        raise ValidationError(_("This institute has no Stripe Connect account; settle what is owed by bank transfer."))
+    with transaction.atomic():
+        from marketplace.accounts.models import Organization
+
+        qs = Organization.objects.filter(pk=institute.pk)
+        if settings.IS_POSTGRES:
+            qs = qs.select_for_update()
+        qs.get()
+        owed = selectors.owed_to(institute, currency)
+        if owed <= ZERO:
+            raise ValidationError(_("Nothing is owed to this institute."))
+        payout = Payout.objects.create(institute=institute, amount=owed, currency=currency, created_by=actor)
+    try:
+        transfer = gateway.create_transfer(
+            amount=payout.amount,
+            currency=currency,
+            destination=account.stripe_account_id,
+            idempotency_key=f"payout-{payout.uid}",
+            metadata={"payout": str(payout.uid), "institute": str(institute.pk)},
+        )
+    except stripe.StripeError as error:
+        payout.status = Payout.Status.FAILED
+        payout.error = str(error)[:500]
+        payout.save(update_fields=["status", "error"])
+        raise ValidationError(
+            _("Stripe refused the transfer: %(e)s") % {"e": getattr(error, "user_message", "") or error}
+        )
+    payout.stripe_transfer_id = transfer["id"]
+    payout.status = Payout.Status.PAID
+    payout.save(update_fields=["stripe_transfer_id", "status"])
+    return payout

@@ -1,0 +1,238 @@
+"""Thin views: parse, call one service, render."""
+
+import csv
+import logging
+
+import stripe
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from marketplace.accounts import selectors as account_selectors
+
+from . import gateway, selectors, services
+from .forms import MarkPaidForm, PeriodForm, ProviderForm
+from .models import OPEN_STATUSES, PaymentStatus, Provider
+
+logger = logging.getLogger(__name__)
+
+
+def _flash_errors(request, error):
+    for message in getattr(error, "messages", [str(error)]):
+        messages.error(request, message)
+
+
+def _booking_for_buyer_or_404(user, pk):
+    from equipment.models import Booking
+
+    try:
+        return Booking.objects.select_related("instrument", "institute", "enterprise").get(
+            pk=int(pk), enterprise__in=account_selectors.enterprises_of(user)
+        )
+    except (Booking.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+
+
+@login_required
+def my_payments(request):
+    payments = selectors.payments_visible_to(request.user).order_by("-created_at")[:200]
+    return render(request, "payments/payment_list.html", {"payments": payments})
+
+
+@login_required
+def pay_booking(request, booking_id):
+    """Choose how to pay an approved booking (or go to its payment, once started)."""
+    booking = _booking_for_buyer_or_404(request.user, booking_id)
+    existing = booking.payments.exclude(status=PaymentStatus.CANCELLED).first()
+    if existing is not None:
+        return redirect("payments:detail", existing.pk)
+    form = ProviderForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            payment = services.start_booking_payment(
+                booking, actor=request.user, provider=form.cleaned_data["provider"]
+            )
+        except (ValidationError, PermissionDenied) as error:
+            _flash_errors(request, error)
+        else:
+            return redirect("payments:detail", payment.pk)
+    return render(request, "payments/pay.html", {"form": form, "booking": booking, "subject": booking})
+
+
+@login_required
+def detail(request, pk):
+    payment = selectors.payment_for_user_or_404(request.user, pk)
+    can_pay = selectors.can_pay(request.user, payment)
+    context = {
+        "payment": payment,
+        "can_pay": can_pay,
+        "can_mark_paid": selectors.can_mark_paid(request.user, payment) and payment.provider == Provider.INVOICE,
+        "events": payment.events.select_related("actor"),
+        "refunds": selectors.refunds_of(payment),
+        "hold_minutes": settings.PAYMENT_HOLD_MINUTES,
+        "stripe_enabled": gateway.stripe_enabled(),
+        "mark_paid_form": MarkPaidForm(),
+    }
+    if can_pay and payment.provider == Provider.STRIPE and payment.status in OPEN_STATUSES and gateway.stripe_enabled():
+        try:
+            intent = services.ensure_payment_intent(payment)
+        except (ValidationError, stripe.StripeError) as error:
+            logger.warning("payment %s: no PaymentIntent: %s", payment.pk, error)
+            messages.error(request, _("Card payment is unavailable at the moment. Try again later or pay by invoice."))
+        else:
+            context.update(
+                client_secret=intent.get("client_secret", ""),
+                publishable_key=settings.STRIPE_PUBLISHABLE_KEY,
+                return_url=request.build_absolute_uri(reverse("payments:returned", args=[payment.pk])),
+            )
+    return render(request, "payments/detail.html", context)
+
+
+@login_required
+def returned(request, pk):
+    """Where Stripe sends the buyer back. It shows the payment's state; it never changes it: only the
+    verified webhook confirms."""
+    payment = selectors.payment_for_user_or_404(request.user, pk)
+    return render(request, "payments/returned.html", {"payment": payment})
+
+
+@login_required
+@require_POST
+def use_invoice(request, pk):
+    payment = selectors.payment_for_user_or_404(request.user, pk)
+    try:
+        services.switch_to_invoice(payment, actor=request.user)
+    except (ValidationError, PermissionDenied) as error:
+        _flash_errors(request, error)
+    except stripe.StripeError:
+        messages.error(request, _("Card payment is unavailable at the moment. Try again later or pay by invoice."))
+    else:
+        messages.success(request, _("You will pay by invoice. Print it and pay by bank transfer."))
+    return redirect("payments:detail", payment.pk)
+
+
+@login_required
+def invoice(request, pk):
+    payment = selectors.payment_for_user_or_404(request.user, pk)
+    if payment.provider != Provider.INVOICE:
+        raise Http404
+    return render(request, "payments/invoice.html", {"payment": payment})
+
+
+@login_required
+@require_POST
+def mark_paid(request, pk):
+    payment = selectors.payment_for_user_or_404(request.user, pk)
+    form = MarkPaidForm(request.POST)
+    form.is_valid()
+    try:
+        services.mark_invoice_paid(payment, actor=request.user, reference=form.cleaned_data.get("reference", ""))
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as error:
+        _flash_errors(request, error)
+    else:
+        messages.success(request, _("The invoice is marked paid."))
+    return redirect("payments:detail", payment.pk)
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request):
+    """Stripe's webhook endpoint: 400 (and nothing stored) unless the signature verifies."""
+    signature = request.headers.get("Stripe-Signature", "")
+    try:
+        event = services.receive_stripe_event(request.body, signature)
+    except (ValueError, stripe.SignatureVerificationError):
+        return HttpResponseBadRequest("invalid payload or signature")
+    return HttpResponse(f"ok {event.result}", content_type="text/plain")
+
+
+@login_required
+def statements(request):
+    institutes = selectors.statement_institutes(request.user)
+    if not institutes.exists():
+        raise Http404
+    return render(request, "payments/statements.html", {"institutes": institutes})
+
+
+@login_required
+def statement(request, institute_id):
+    institute = selectors.institute_for_statement_or_404(request.user, institute_id)
+    form = PeriodForm(request.GET or None)
+    start, end = form.period()
+    result = selectors.statement(institute, start, end)
+    if request.GET.get("format") == "csv":
+        return _statement_csv(result)
+    return render(
+        request,
+        "payments/statement.html",
+        {
+            "form": form,
+            "statement": result,
+            "can_pay_out": request.user.is_staff and gateway.stripe_enabled() and result.payout_account is not None,
+        },
+    )
+
+
+def _statement_csv(result):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"statement-{result.institute.slug}-{result.start:%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")  # Excel opens UTF-8 with a byte-order mark
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("Payment"),
+            _("Paid at"),
+            _("Enterprise"),
+            _("For"),
+            _("Method"),
+            _("Currency"),
+            _("Amount"),
+            _("Refunded"),
+            _("Net"),
+        ]
+    )
+    for p in result.payments:
+        writer.writerow(
+            [
+                p.number,
+                p.paid_at.isoformat() if p.paid_at else "",
+                p.enterprise.name,
+                f"booking:{p.booking_id}" if p.booking_id else f"agreement:{getattr(p, 'agreement_id', '')}",
+                p.provider,
+                p.currency,
+                p.amount,
+                p.refunded_amount,
+                p.net_amount,
+            ]
+        )
+    writer.writerow([])
+    writer.writerow([_("Currency"), _("Gross"), _("Refunds"), _("Net"), _("Paid out"), _("Outstanding")])
+    for t in result.totals:
+        writer.writerow([t.currency, t.gross, t.refunds, t.net, t.paid_out, t.outstanding])
+    return response
+
+
+@login_required
+@require_POST
+def pay_out(request, institute_id):
+    if not request.user.is_staff:
+        raise Http404
+    institute = selectors.institute_for_statement_or_404(request.user, institute_id)
+    currency = request.POST.get("currency") or settings.DEFAULT_CURRENCY
+    try:
+        payout = services.pay_out(institute, currency=currency, actor=request.user)
+    except ValidationError as error:
+        _flash_errors(request, error)
+    else:
+        messages.success(request, _("Transfer %(id)s sent.") % {"id": payout.stripe_transfer_id})
+    return redirect("payments:statement", institute.pk)
