@@ -248,6 +248,12 @@ STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", "")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", "")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = env("STRIPE_API_BASE", "")  # e.g. a local fake Stripe server in tests
+# Payment methods offered in the Payment Element: card always; alipay, wechat_pay where the account allows.
+STRIPE_PAYMENT_METHODS = env_list("STRIPE_PAYMENT_METHODS", "card")
+# Payments (see README, "Payments"): how long an unpaid card payment holds a booking's slot, and what
+# share of the price a late cancellation (after the listing's free-cancellation window) refunds.
+PAYMENT_HOLD_MINUTES = int(env("PAYMENT_HOLD_MINUTES", "30"))
+PAYMENT_LATE_CANCELLATION_REFUND_PERCENT = int(env("PAYMENT_LATE_CANCELLATION_REFUND_PERCENT", "50"))
 
 # Caches: local memory unless REDIS_URL is set.
 if env("REDIS_URL"):
@@ -271,6 +277,7 @@ INVITATION_MAX_AGE_DAYS = 14
 DEMO_SEEDERS = [
     "marketplace.accounts.demo",
     "cms.demo",
+    "equipment.demo",
 ]
 
 LOGGING = {
