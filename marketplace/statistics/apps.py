@@ -6,3 +6,8 @@ class StatisticsConfig(AppConfig):
     name = "marketplace.statistics"
     label = "statistics"
     verbose_name = _("Transfer statistics")
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

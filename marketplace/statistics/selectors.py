@@ -120,8 +120,8 @@ def _completed_booking_subjects():
     return TransferEvent.objects.filter(kind=K.BOOKING_COMPLETED).exclude(subject="").values("subject")
 
 
-def _refunded_payments():
-    return TransferEvent.objects.filter(kind=K.PAYMENT_REFUNDED).values("source_id")
+def _refunded_subjects():
+    return TransferEvent.objects.filter(kind=K.PAYMENT_REFUNDED).exclude(subject="").values("subject")
 
 
 IS_AGREEMENT_PAYMENT = Q(subject__contains="agreement")
@@ -148,7 +148,7 @@ def ledger_totals(scope, period) -> dict:
         licences_executed=Count("pk", filter=Q(kind=K.AGREEMENT_SIGNED, deal_mode__in=(*LICENCE_MODES, M.OPTION))),
         agreement_payments=Count(
             "pk",
-            filter=Q(kind=K.PAYMENT_RECEIVED) & IS_AGREEMENT_PAYMENT & ~Q(source_id__in=_refunded_payments()),
+            filter=Q(kind=K.PAYMENT_RECEIVED) & IS_AGREEMENT_PAYMENT & ~Q(subject__in=_refunded_subjects()),
         ),
         payments=Count("pk", filter=Q(kind=K.PAYMENT_RECEIVED)),
         received=_money_sum("amount", Q(kind=K.PAYMENT_RECEIVED)),
