@@ -7,6 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from equipment import views as equipment_views
+from ip_listings import views as ip_views
 
 urlpatterns = [
     path("django-admin/", admin.site.urls),
@@ -18,6 +19,7 @@ urlpatterns = [
     path("equipment/", include("equipment.urls")),
     path("instruments/", equipment_views.browse, name="instruments"),
     path("ip/", include("ip_listings.urls")),
+    path("results/", ip_views.browse, name="results"),
     path("payments/", include("marketplace.payments.urls")),
     path("stats/", include("marketplace.statistics.urls")),
 ]
