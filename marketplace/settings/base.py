@@ -277,6 +277,7 @@ INVITATION_MAX_AGE_DAYS = 14
 DEMO_SEEDERS = [
     "marketplace.accounts.demo",
     "cms.demo",
+    "equipment.demo",
 ]
 
 LOGGING = {
