@@ -323,12 +323,31 @@ def cancel_booking(booking, *, actor, reason="", now=None) -> Booking:
             _("Bookings can be cancelled up to %(n)d hours before the start. Contact the facility.")
             % {"n": booking.instrument.cancellation_window_hours}
         )
+    was_confirmed = booking.status == BookingStatus.CONFIRMED
     _move(booking, BookingStatus.CANCELLED, actor=actor, note=reason)
+    if was_confirmed:
+        # Money paid for it goes back as the cancellation policy allows (in this transaction: no
+        # cancellation without its refund).
+        from marketplace.payments.services import refund_for_cancelled_booking
+
+        refund_for_cancelled_booking(booking, actor=actor, by_facility=by_facility and not by_buyer, now=now)
     if by_facility and not by_buyer:
         _notify_buyer(booking, "cancelled")
     else:
         _notify_managers(booking, "cancelled")
         _notify_buyer(booking, "cancelled")
+    return booking
+
+
+@transaction.atomic
+def release_unpaid_booking(booking, *, note="") -> Booking:
+    """The payment layer gives back the slot of an approved booking whose card payment was not made in
+    time (PAYMENT_HOLD_MINUTES). Anything but an approved booking is left as it is."""
+    booking = _lock_booking(booking)
+    if booking.status != BookingStatus.APPROVED:
+        return booking
+    _move(booking, BookingStatus.CANCELLED, actor=None, note=note or "unpaid")
+    _notify_buyer(booking, "cancelled")
     return booking
 
 

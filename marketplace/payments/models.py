@@ -58,6 +58,14 @@ class Payment(models.Model):
         related_name="payments",
         verbose_name=_("booking"),
     )
+    agreement = models.ForeignKey(
+        "ip_listings.LicenceAgreement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name=_("licence agreement"),
+    )
     institute = models.ForeignKey(
         "accounts.Organization",
         on_delete=models.PROTECT,
@@ -97,11 +105,20 @@ class Payment(models.Model):
         verbose_name_plural = _("payments")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(booking__isnull=False), name="payments_payment_has_subject"),
+            models.CheckConstraint(
+                condition=models.Q(booking__isnull=False, agreement__isnull=True)
+                | models.Q(booking__isnull=True, agreement__isnull=False),
+                name="payments_payment_for_one_subject",
+            ),
             models.UniqueConstraint(
                 fields=["booking"],
                 condition=models.Q(booking__isnull=False) & ~models.Q(status="cancelled"),
                 name="payments_one_live_payment_per_booking",
+            ),
+            models.UniqueConstraint(
+                fields=["agreement"],
+                condition=models.Q(agreement__isnull=False) & ~models.Q(status="cancelled"),
+                name="payments_one_live_payment_per_agreement",
             ),
             models.UniqueConstraint(
                 fields=["stripe_payment_intent_id"],
@@ -130,7 +147,7 @@ class Payment(models.Model):
 
     @property
     def subject(self):
-        return self.booking if self.booking_id else getattr(self, "agreement", None)
+        return self.booking if self.booking_id else self.agreement
 
     @property
     def net_amount(self):

@@ -20,7 +20,7 @@ STATEMENT_ROLES = [Role.FACILITY_MANAGER, Role.TTO_OFFICER]
 def payments_visible_to(user):
     """Payments of the user's enterprises (as buyer) and of the institutes they keep (facility manager,
     TTO officer); every payment for platform staff."""
-    qs = Payment.objects.select_related("institute", "enterprise", "booking")
+    qs = Payment.objects.select_related("institute", "enterprise", "booking", "agreement")
     if not user.is_authenticated:
         return qs.none()
     if user.is_staff:
@@ -114,7 +114,7 @@ def statement(institute, start, end) -> Statement:
         Payment.objects.filter(
             institute=institute, status__in=PAID_STATUSES, paid_at__date__gte=start, paid_at__date__lt=end
         )
-        .select_related("enterprise", "booking")
+        .select_related("enterprise", "booking", "agreement")
         .order_by("paid_at", "pk")
     )
     payouts = list(

@@ -64,7 +64,7 @@ def _lock(payment) -> Payment:
     qs = Payment.objects.filter(pk=payment.pk if isinstance(payment, Payment) else payment)
     if settings.IS_POSTGRES:
         qs = qs.select_for_update(of=("self",))
-    return qs.select_related("institute", "enterprise", "booking", "created_by").get()
+    return qs.select_related("institute", "enterprise", "booking", "agreement", "created_by").get()
 
 
 def _history(payment, from_status, *, actor=None, source="", note="", amount=None):
@@ -89,7 +89,7 @@ def _move(payment, to_status, *, actor=None, source="", note="", fields=(), amou
 def _subject_label(payment):
     if payment.booking_id:
         return _("Booking #%(n)s") % {"n": payment.booking_id}
-    return _("Licence agreement #%(n)s") % {"n": getattr(payment, "agreement_id", "")}
+    return _("Licence agreement #%(n)s") % {"n": payment.agreement_id}
 
 
 def _email_context(payment):
@@ -99,7 +99,7 @@ def _email_context(payment):
         "refunded": str(payment.refunded_amount),
         "currency": payment.currency,
         "booking_id": payment.booking_id,
-        "agreement_id": getattr(payment, "agreement_id", None),
+        "agreement_id": payment.agreement_id,
         "institute": payment.institute.name,
         "institute_en": payment.institute.name_en or payment.institute.name,
         "url": settings.SITE_URL + f"/payments/{payment.pk}/",
@@ -142,7 +142,9 @@ def _confirm_subject(payment, *, actor, reference) -> bool:
         booking = payment.booking
         booking.refresh_from_db(fields=["status"])
         if booking.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED):
-            return True
+            # Confirmed by this payment (a repeated call), or by other means: then this money is not needed.
+            booking.refresh_from_db(fields=["confirmation_reference"])
+            return payment.number in booking.confirmation_reference
         if booking.status != BookingStatus.APPROVED:
             return False
         equipment_services.confirm_booking(booking, actor=actor, reference=reference)
@@ -150,8 +152,19 @@ def _confirm_subject(payment, *, actor, reference) -> bool:
     return _confirm_agreement(payment, actor=actor, reference=reference)
 
 
-def _confirm_agreement(payment, *, actor, reference) -> bool:  # pragma: no cover - replaced with agreements
-    return False
+def _confirm_agreement(payment, *, actor, reference) -> bool:
+    from ip_listings import services as ip_services
+    from ip_listings.models import AgreementStatus
+
+    agreement = payment.agreement
+    agreement.refresh_from_db(fields=["status"])
+    if agreement.status == AgreementStatus.ACTIVE:
+        agreement.refresh_from_db(fields=["payment_reference"])
+        return payment.number in agreement.payment_reference
+    if agreement.status != AgreementStatus.AWAITING_PAYMENT:
+        return False
+    ip_services.confirm_agreement_payment(agreement, actor=actor, reference=reference)
+    return True
 
 
 def _release_subject(payment, *, note):
@@ -165,7 +178,9 @@ def _release_subject(payment, *, note):
 # --- starting a payment ----------------------------------------------------------------------------
 
 
-def _create_payment(*, subject_field, subject, institute_id, enterprise_id, amount, currency, actor, provider):
+def _create_payment(
+    *, subject_field, subject, institute_id, enterprise_id, amount, currency, actor, provider, hold=False
+):
     if provider not in Provider.values:
         raise ValidationError(_("Choose a payment method."))
     if provider == Provider.STRIPE and not gateway.stripe_enabled():
@@ -183,7 +198,7 @@ def _create_payment(*, subject_field, subject, institute_id, enterprise_id, amou
         currency=currency,
         provider=provider,
         status=PaymentStatus.PENDING,
-        hold_until=now + hold_duration() if provider == Provider.STRIPE else None,
+        hold_until=now + hold_duration() if (hold and provider == Provider.STRIPE) else None,
     )
     try:
         with transaction.atomic():
@@ -214,6 +229,7 @@ def start_booking_payment(booking, *, actor, provider=None) -> Payment:
         raise ValidationError(_("Only an approved booking can be paid."))
     return _create_payment(
         subject_field="booking",
+        hold=True,
         subject=booking,
         institute_id=booking.institute_id,
         enterprise_id=booking.enterprise_id,
@@ -224,11 +240,36 @@ def start_booking_payment(booking, *, actor, provider=None) -> Payment:
     )
 
 
+@transaction.atomic
+def start_agreement_payment(agreement, *, actor, provider=None) -> Payment:
+    """The payment of an express licence agreement awaiting payment (existing live one, or new)."""
+    from ip_listings.models import AgreementStatus, LicenceAgreement
+
+    agreement = LicenceAgreement.objects.select_for_update().get(pk=agreement.pk)
+    if not account_selectors.has_role(actor, agreement.enterprise_id, [Role.BUYER]):
+        raise PermissionDenied(_("You do not pay for this enterprise."))
+    existing = Payment.objects.filter(agreement=agreement).exclude(status=PaymentStatus.CANCELLED).first()
+    if existing is not None:
+        return existing
+    if agreement.status != AgreementStatus.AWAITING_PAYMENT:
+        raise ValidationError(_("Only an agreement awaiting payment can be paid."))
+    return _create_payment(
+        subject_field="agreement",
+        subject=agreement,
+        institute_id=agreement.institute_id,
+        enterprise_id=agreement.enterprise_id,
+        amount=agreement.price_amount,
+        currency=agreement.currency,
+        actor=actor,
+        provider=provider or (Provider.STRIPE if gateway.stripe_enabled() else Provider.INVOICE),
+    )
+
+
 def _intent_metadata(payment):
     metadata = {"payment": str(payment.uid), "payment_id": str(payment.pk), "institute": str(payment.institute_id)}
     if payment.booking_id:
         metadata["booking"] = str(payment.booking_id)
-    if getattr(payment, "agreement_id", None):
+    if payment.agreement_id:
         metadata["agreement"] = str(payment.agreement_id)
     return metadata
 
@@ -305,7 +346,8 @@ def mark_invoice_paid(payment, *, actor, reference="") -> Payment:
         return payment
     if payment.status not in OPEN_STATUSES:
         raise ValidationError(_("This invoice was cancelled."))
-    reference = (reference or "").strip()[:120] or payment.number
+    reference = (reference or "").strip()[:100]
+    reference = f"{payment.number} {reference}".strip()
     payment.paid_at = timezone.now()
     payment.reference = reference
     payment.hold_until = None
@@ -596,7 +638,9 @@ def refund_unneeded_payment(payment):
     if not intent_id:
         return
     intent = gateway.retrieve_payment_intent(intent_id)
-    received = gateway.major(intent.get("amount_received") or 0, payment.currency)
+    if intent.get("status") != "succeeded":
+        return
+    received = gateway.major(intent.get("amount_received") or intent.get("amount") or 0, payment.currency)
     if received <= ZERO:
         return
     refund = gateway.create_refund(

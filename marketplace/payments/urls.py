@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.my_payments, name="list"),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
     path("booking/<str:booking_id>/", views.pay_booking, name="pay_booking"),
+    path("agreement/<str:agreement_id>/", views.pay_agreement, name="pay_agreement"),
     path("statements/", views.statements, name="statements"),
     path("statements/<str:institute_id>/", views.statement, name="statement"),
     path("statements/<str:institute_id>/pay-out/", views.pay_out, name="pay_out"),

@@ -63,7 +63,38 @@ def pay_booking(request, booking_id):
             _flash_errors(request, error)
         else:
             return redirect("payments:detail", payment.pk)
-    return render(request, "payments/pay.html", {"form": form, "booking": booking, "subject": booking})
+    return render(request, "payments/pay.html", {"form": form, "booking": booking})
+
+
+def _agreement_for_buyer_or_404(user, pk):
+    from ip_listings.models import LicenceAgreement
+
+    try:
+        return LicenceAgreement.objects.select_related("result", "institute", "enterprise").get(
+            pk=int(pk), enterprise__in=account_selectors.enterprises_of(user)
+        )
+    except (LicenceAgreement.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+
+
+@login_required
+def pay_agreement(request, agreement_id):
+    """Choose how to pay an express licence agreement awaiting payment."""
+    agreement = _agreement_for_buyer_or_404(request.user, agreement_id)
+    existing = agreement.payments.exclude(status=PaymentStatus.CANCELLED).first()
+    if existing is not None:
+        return redirect("payments:detail", existing.pk)
+    form = ProviderForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            payment = services.start_agreement_payment(
+                agreement, actor=request.user, provider=form.cleaned_data["provider"]
+            )
+        except (ValidationError, PermissionDenied) as error:
+            _flash_errors(request, error)
+        else:
+            return redirect("payments:detail", payment.pk)
+    return render(request, "payments/pay.html", {"form": form, "agreement": agreement})
 
 
 @login_required
@@ -207,7 +238,7 @@ def _statement_csv(result):
                 p.number,
                 p.paid_at.isoformat() if p.paid_at else "",
                 p.enterprise.name,
-                f"booking:{p.booking_id}" if p.booking_id else f"agreement:{getattr(p, 'agreement_id', '')}",
+                f"booking:{p.booking_id}" if p.booking_id else f"agreement:{p.agreement_id}",
                 p.provider,
                 p.currency,
                 p.amount,
