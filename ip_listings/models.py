@@ -99,8 +99,8 @@ TRL_VALIDATORS = [
 ]
 NON_NEGATIVE = [MinValueValidator(ZERO, message=_("An amount cannot be negative."))]
 PERCENT = [
-    MinValueValidator(ZERO, message=_("A royalty is between 0 and 100 %.")),
-    MaxValueValidator(HUNDRED, message=_("A royalty is between 0 and 100 %.")),
+    MinValueValidator(ZERO, message=_("A royalty is between 0 and 100 percent.")),
+    MaxValueValidator(HUNDRED, message=_("A royalty is between 0 and 100 percent.")),
 ]
 
 DealMode = TransferEvent.DealMode

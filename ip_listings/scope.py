@@ -81,7 +81,7 @@ def offer_errors(*, upfront_fee, royalty_percent, express, standard_terms, term_
         royalty = None
         errors["royalty_percent"] = _("Enter the royalty as a percentage.")
     if royalty is not None and not (0 <= royalty <= 100):
-        errors["royalty_percent"] = _("A royalty is between 0 and 100 %.")
+        errors["royalty_percent"] = _("A royalty is between 0 and 100 percent.")
     if express and not (standard_terms or "").strip():
         errors["standard_terms"] = _("An express offer needs its standard terms.")
     if term_months is not None and term_months <= 0:

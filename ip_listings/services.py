@@ -108,7 +108,7 @@ def _percent(value):
     except (InvalidOperation, TypeError, ValueError):
         raise ValidationError({"royalty_percent": _("Enter the royalty as a percentage.")}) from None
     if not ZERO <= percent <= Decimal("100"):
-        raise ValidationError({"royalty_percent": _("A royalty is between 0 and 100 %.")})
+        raise ValidationError({"royalty_percent": _("A royalty is between 0 and 100 percent.")})
     return percent
 
 
