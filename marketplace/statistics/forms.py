@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .periods import Period
 
+MAX_PERIOD_DAYS = 5 * 366
+
 
 class PeriodForm(forms.Form):
     institute = forms.CharField(label=_("Institute"), required=False)
@@ -22,6 +24,8 @@ class PeriodForm(forms.Form):
             raise forms.ValidationError(_("Choose both a first and a last day, or a year."))
         if date_from and date_to and date_to < date_from:
             raise forms.ValidationError(_("The last day cannot be before the first day."))
+        if date_from and date_to and (date_to - date_from).days > MAX_PERIOD_DAYS:
+            raise forms.ValidationError(_("Choose a period of at most five years."))
         return data
 
     def period(self) -> Period:

@@ -72,6 +72,7 @@ class TransferEvent(models.Model):
         indexes = [
             models.Index(fields=["institute", "kind", "occurred_at"], name="statistics_inst_kind_time"),
             models.Index(fields=["kind", "occurred_at"], name="statistics_kind_time"),
+            models.Index(fields=["institute", "occurred_at"], name="statistics_inst_time"),
             models.Index(fields=["kind", "listing_id", "occurred_at"], name="statistics_kind_listing"),
             models.Index(fields=["subject"], name="statistics_subject"),
         ]

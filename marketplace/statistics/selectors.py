@@ -22,7 +22,7 @@ Rules:
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Count, DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 from django.utils import timezone
@@ -116,18 +116,25 @@ def _hours_sum(q):
     return Coalesce(Sum("hours", filter=q), ZERO, output_field=HOURS)
 
 
-def _completed_booking_subjects():
-    return TransferEvent.objects.filter(kind=K.BOOKING_COMPLETED).exclude(subject="").values("subject")
+def _completed():
+    return TransferEvent.objects.filter(kind=K.BOOKING_COMPLETED, subject=OuterRef("subject"))
 
 
-def _refunded_subjects():
-    return TransferEvent.objects.filter(kind=K.PAYMENT_REFUNDED).exclude(subject="").values("subject")
+def _refunded():
+    return TransferEvent.objects.filter(kind=K.PAYMENT_REFUNDED, subject=OuterRef("subject"))
+
+
+def booking_refunds(scope, period):
+    """Refunds in the period of payments for bookings that were completed (a cancelled booking's
+    refund does not subtract: its income never counted). Refunds are few; each is matched by index."""
+    return (
+        events(scope, period, K.PAYMENT_REFUNDED)
+        .filter(subject__startswith=BOOKING_SUBJECT)
+        .filter(Exists(_completed()))
+    )
 
 
 IS_AGREEMENT_PAYMENT = Q(subject__contains="agreement")
-IS_BOOKING_REFUND = Q(kind=K.PAYMENT_REFUNDED, subject__startswith=BOOKING_SUBJECT) & Q(
-    subject__in=_completed_booking_subjects()
-)
 
 
 def _ratio(part, whole):
@@ -146,10 +153,6 @@ def ledger_totals(scope, period) -> dict:
         agreements=Count("pk", filter=Q(kind=K.AGREEMENT_SIGNED)),
         contract_value=_money_sum("amount", Q(kind=K.AGREEMENT_SIGNED)),
         licences_executed=Count("pk", filter=Q(kind=K.AGREEMENT_SIGNED, deal_mode__in=(*LICENCE_MODES, M.OPTION))),
-        agreement_payments=Count(
-            "pk",
-            filter=Q(kind=K.PAYMENT_RECEIVED) & IS_AGREEMENT_PAYMENT & ~Q(subject__in=_refunded_subjects()),
-        ),
         payments=Count("pk", filter=Q(kind=K.PAYMENT_RECEIVED)),
         received=_money_sum("amount", Q(kind=K.PAYMENT_RECEIVED)),
         refunded=_money_sum("amount", Q(kind=K.PAYMENT_REFUNDED)),
@@ -163,7 +166,13 @@ def ledger_totals(scope, period) -> dict:
         booked_hours=_hours_sum(Q(kind=K.BOOKING_COMPLETED)),
         used_hours=_hours_sum(Q(kind=K.USAGE_RECORDED)),
         booking_income=_money_sum("amount", Q(kind=K.BOOKING_COMPLETED)),
-        booking_refunds=_money_sum("amount", IS_BOOKING_REFUND),
+    )
+    totals["booking_refunds"] = booking_refunds(scope, period).aggregate(
+        total=Coalesce(Sum("amount"), ZERO, output_field=MONEY)
+    )["total"]
+    # A paid agreement whose payment was refunded is not a paid agreement.
+    totals["agreement_payments"] = (
+        events(scope, period, K.PAYMENT_RECEIVED).filter(IS_AGREEMENT_PAYMENT).exclude(Exists(_refunded())).count()
     )
     totals["net_receipts"] = totals["received"] - totals["refunded"]
     totals["licence_income"] = totals["licence_received"] - totals["licence_refunded"]
@@ -244,10 +253,12 @@ def enterprises_served(scope, period) -> list[dict]:
 
 
 def monthly_trends(scope, period) -> list[dict]:
-    """One row per month of the period: agreements, contract value, hours, instrument income, jobs."""
+    """One row per month of the period (local months): agreements, contract value, hours, instrument
+    income, jobs; one grouped query."""
+    kinds = (K.AGREEMENT_SIGNED, K.USAGE_RECORDED, K.BOOKING_COMPLETED, K.IMPACT_REPORTED)
     rows = {
-        row["month"].date() if hasattr(row["month"], "date") else row["month"]: row
-        for row in events(scope, period)
+        _as_date(row["month"]): row
+        for row in events(scope, period, *kinds)
         .annotate(month=TruncMonth("occurred_at", tzinfo=timezone.get_default_timezone()))
         .values("month")
         .annotate(
@@ -260,11 +271,13 @@ def monthly_trends(scope, period) -> list[dict]:
         .order_by("month")
     }
     empty = {"agreements": 0, "contract_value": ZERO, "used_hours": ZERO, "booking_income": ZERO, "jobs": 0}
-    out = []
-    for month in period.months():
-        row = rows.get(month, empty)
-        out.append({"month": month, **{k: row[k] for k in empty}})
-    return out
+    return [{"month": month, **{k: rows.get(month, empty)[k] for k in empty}} for month in period.months()]
+
+
+def _as_date(value):
+    if hasattr(value, "astimezone"):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
 
 
 # --- instruments: usage, utilisation, income and cost ----------------------------------------------
@@ -318,7 +331,7 @@ def instrument_usage(scope, period, *, limit=None) -> list[InstrumentFigures]:
     InstrumentPage = _instrument_model()
     usage = {
         row["listing_id"]: row
-        for row in events(scope, period, K.BOOKING_COMPLETED, K.USAGE_RECORDED, K.PAYMENT_REFUNDED)
+        for row in events(scope, period, K.BOOKING_COMPLETED, K.USAGE_RECORDED)
         .filter(listing_id__isnull=False)
         .values("listing_id")
         .annotate(
@@ -326,10 +339,16 @@ def instrument_usage(scope, period, *, limit=None) -> list[InstrumentFigures]:
             booked_hours=_hours_sum(Q(kind=K.BOOKING_COMPLETED)),
             used_hours=_hours_sum(Q(kind=K.USAGE_RECORDED)),
             income=_money_sum("amount", Q(kind=K.BOOKING_COMPLETED)),
-            refunds=_money_sum("amount", IS_BOOKING_REFUND),
         )
         .order_by()
     }
+    refunds = dict(
+        booking_refunds(scope, period)
+        .filter(listing_id__isnull=False)
+        .values_list("listing_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
     instruments = InstrumentPage.objects.filter(
         Q(pk__in=list(usage)) | Q(first_published_at__lt=period.end, first_published_at__isnull=False)
     )
@@ -361,7 +380,7 @@ def instrument_usage(scope, period, *, limit=None) -> list[InstrumentFigures]:
             bookings=used.get("bookings", 0),
             booked_hours=used.get("booked_hours", ZERO),
             used_hours=used.get("used_hours", ZERO),
-            income=used.get("income", ZERO) - used.get("refunds", ZERO),
+            income=used.get("income", ZERO) - refunds.get(instrument["pk"], ZERO),
             available_hours=(Decimal(instrument["planned_hours_per_year"]) * fraction).quantize(Decimal("0.01")),
         )
         figures.cost = quantize(

@@ -1,9 +1,15 @@
 """manage.py rebuild_ledger [--check]: regenerate the transfer ledger from the domain tables."""
 
+from decimal import Decimal
+
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from marketplace.statistics import rebuild
+
+
+def _rounded(figures):
+    return {**figures, "amount": f"{Decimal(figures['amount']):.2f}", "hours": f"{Decimal(figures['hours']):.2f}"}
 
 
 class Command(BaseCommand):
@@ -28,7 +34,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"{name}: {count} inserted")
         differences = 0
         for row in rebuild.compare():
-            ledger, domain = row["ledger"], row["domain"]
+            ledger, domain = _rounded(row["ledger"]), _rounded(row["domain"])
             line = (
                 f"{row['kind']:<18} {row['source_type']:<26} "
                 f"ledger {ledger['count']:>7} / {ledger['amount']:>14} / {ledger['hours']:>10} h   "
