@@ -19,7 +19,7 @@ from django.db.models import Count, DecimalField, Sum
 from django.db.models.functions import Coalesce
 
 from .models import TransferEvent
-from .services import subject_key
+from .services import listing_of, subject_key, subject_of
 
 K = TransferEvent.Kind
 ZERO = Decimal("0")
@@ -162,6 +162,17 @@ def listing_sources(*page_models):
     return sources
 
 
+def _paid_subject(payment):
+    """The booking or licence agreement a payment is for, as "label:pk"."""
+    subject = subject_of(payment)
+    return subject_key(subject) if subject is not None else ""
+
+
+def _paid_listing(payment):
+    subject = subject_of(payment)
+    return listing_of(subject)
+
+
 def payment_sources():
     Payment = _model("payments.Payment")
     PaymentRefund = _model("payments.PaymentRefund")
@@ -176,8 +187,8 @@ def payment_sources():
             "amount": p.amount,
             "currency": p.currency,
             "source_id": str(p.pk),
-            "listing_id": p.booking.instrument_id if p.booking_id else None,
-            "subject": subject_key(p.booking) if p.booking_id else "",
+            "listing_id": _paid_listing(p),
+            "subject": _paid_subject(p),
             "data": {"provider": p.provider},
         }
 
@@ -190,8 +201,8 @@ def payment_sources():
             "amount": r.amount,
             "currency": p.currency,
             "source_id": f"{p.pk}:{r.stripe_refund_id or r.pk}",
-            "listing_id": p.booking.instrument_id if p.booking_id else None,
-            "subject": subject_key(p.booking) if p.booking_id else "",
+            "listing_id": _paid_listing(p),
+            "subject": _paid_subject(p),
             "data": {"refund": r.pk},
         }
 
@@ -202,14 +213,14 @@ def payment_sources():
         Source(
             K.PAYMENT_RECEIVED,
             "payments.payment",
-            lambda: Payment.objects.filter(paid_at__isnull=False).select_related("booking"),
+            lambda: Payment.objects.filter(paid_at__isnull=False).select_related("booking", "agreement"),
             payment_event,
             amount="amount",
         ),
         Source(
             K.PAYMENT_REFUNDED,
             "payments.payment",
-            lambda: PaymentRefund.objects.select_related("payment__booking"),
+            lambda: PaymentRefund.objects.select_related("payment__booking", "payment__agreement"),
             refund_event,
             amount="amount",
             skip=refund_known,
