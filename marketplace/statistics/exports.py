@@ -42,17 +42,20 @@ def instrument_usage_table(scope, period):
     def pct(value):
         return (value * 100).quantize(Decimal("0.1")) if value is not None else ""
 
+    def q(value):  # two places whatever the database returned
+        return Decimal(value).quantize(Decimal("0.01"))
+
     body = [
         [
             r.title,
             r.bookings,
-            r.booked_hours,
-            r.used_hours,
-            r.available_hours,
+            q(r.booked_hours),
+            q(r.used_hours),
+            q(r.available_hours),
             pct(r.utilisation),
-            r.income,
-            r.cost,
-            r.surplus,
+            q(r.income),
+            q(r.cost),
+            q(r.surplus),
         ]
         for r in rows
     ]
@@ -60,13 +63,13 @@ def instrument_usage_table(scope, period):
         [
             _("Total"),
             totals["bookings"],
-            totals["booked_hours"],
-            totals["used_hours"],
-            totals["available_hours"],
+            q(totals["booked_hours"]),
+            q(totals["used_hours"]),
+            q(totals["available_hours"]),
             pct(totals["utilisation"]),
-            totals["income"],
-            totals["cost"],
-            totals["surplus"],
+            q(totals["income"]),
+            q(totals["cost"]),
+            q(totals["surplus"]),
         ]
     )
     return headers, body

@@ -110,7 +110,17 @@ def test_instrument_usage_csv(client, tto, known_year, instrument):
     response = client.get(reverse("statistics_export", args=["instruments", "csv"]), {"year": 2025})
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     line = next(r for r in rows if r and r[0] == "Electron microscope")
-    assert line == ["Electron microscope", "2", "10", "9.5", "1000.00", "1.0", "4500", "200150.00", "-195650.00"]
+    assert line == [
+        "Electron microscope",
+        "2",
+        "10.00",
+        "9.50",
+        "1000.00",
+        "1.0",
+        "4500.00",
+        "200150.00",
+        "-195650.00",
+    ]
 
 
 def test_public_page_shows_platform_totals_in_both_languages(client, known_year):
