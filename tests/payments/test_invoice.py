@@ -332,3 +332,12 @@ def test_the_database_refuses_a_payment_for_both_a_booking_and_an_agreement(invo
 
 def test_role_helper(institute):
     assert make_member(institute, Role.FACILITY_MANAGER).memberships.count() == 1
+
+
+def test_the_agreement_page_shows_the_pay_button_and_then_the_payment(invoice_mode, client, buyer, express_agreement):
+    client.force_login(buyer)
+    page = client.get(f"/ip/agreements/{express_agreement.pk}/").content.decode()
+    assert f"/payments/agreement/{express_agreement.pk}/" in page
+    payment = services.start_agreement_payment(express_agreement, actor=buyer)
+    page = client.get(f"/ip/agreements/{express_agreement.pk}/").content.decode()
+    assert f"/payments/{payment.pk}/" in page and payment.number in page
