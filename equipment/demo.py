@@ -528,7 +528,7 @@ def _seed_bookings(progress, instruments):
                 price_amount=price_for(rate, hours),
                 currency=page.currency,
                 confirmation_reference="INV-DEMO"
-                if status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
+                if status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
                 else "",
             )
             path = {
@@ -548,7 +548,7 @@ def _seed_bookings(progress, instruments):
                     actor=membership.user if step in ("requested", "cancelled") else manager,
                 )
                 previous = step
-            if status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED):
+            if "confirmed" in path:  # a no-show was confirmed too
                 record_event(
                     TransferEvent.Kind.BOOKING_CONFIRMED,
                     institute=page.institute_id,

@@ -40,7 +40,9 @@ def test_demo_institute_figures_match_the_domain_tables(client):
     # Cancelled bookings of the demo never count.
     cancelled = Booking.objects.filter(institute=east, status="cancelled").aggregate(h=Sum("hours"))["h"]
     assert cancelled is None or totals["booked_hours"] == expected_booked != expected_booked + cancelled
-    # Rebuilding the ledger from the domain tables leaves it agreeing with them, figures unchanged.
+    # The ledger the domain services wrote already agrees with the domain tables, and rebuilding it
+    # from them changes nothing.
+    call_command("rebuild_ledger", "--check", "--no-progress", verbosity=0)
     call_command("rebuild_ledger", "--no-progress", verbosity=0)
     call_command("rebuild_ledger", "--check", "--no-progress", verbosity=0)
     assert selectors.ledger_totals([east.pk], EVER)["booked_hours"] == expected_booked
