@@ -452,7 +452,7 @@ def _side(user, inquiry):
 
 @transaction.atomic
 def post_message(inquiry, *, author, body) -> InquiryMessage:
-    inquiry = Inquiry.objects.select_for_update().select_related("result", "enterprise").get(pk=inquiry.pk)
+    inquiry = Inquiry.objects.select_for_update(of=("self",)).select_related("result", "enterprise").get(pk=inquiry.pk)
     side = _side(author, inquiry)
     if side is None:
         raise PermissionDenied(_("You are not a party to this inquiry."))
@@ -480,7 +480,7 @@ def _stage_label(stage):
 def move_inquiry(inquiry, to_stage, *, actor, note="") -> Inquiry:
     """Move an inquiry to its next stage. Only the changes in ALLOWED_TRANSITIONS exist; the enterprise
     side may make only those in BUYER_TRANSITIONS. Each change is recorded and emailed to both sides."""
-    inquiry = Inquiry.objects.select_for_update().select_related("result", "enterprise").get(pk=inquiry.pk)
+    inquiry = Inquiry.objects.select_for_update(of=("self",)).select_related("result", "enterprise").get(pk=inquiry.pk)
     side = _side(actor, inquiry)
     if side is None:
         raise PermissionDenied(_("You are not a party to this inquiry."))
@@ -533,7 +533,7 @@ def record_agreement(
     """The TTO records the agreement an inquiry reached (mode, scope, value, dates). Same scope rules as
     express agreements; active at once."""
     now = now or timezone.now()
-    inquiry = Inquiry.objects.select_for_update().select_related("enterprise", "offer").get(pk=inquiry.pk)
+    inquiry = Inquiry.objects.select_for_update(of=("self",)).select_related("enterprise", "offer").get(pk=inquiry.pk)
     if not _is_tto(actor, inquiry.institute_id):
         raise PermissionDenied(_("Only the institute's technology-transfer office can record an agreement."))
     if inquiry.stage != S.AGREED:

@@ -278,6 +278,7 @@ DEMO_SEEDERS = [
     "marketplace.accounts.demo",
     "cms.demo",
     "equipment.demo",
+    "ip_listings.demo",
 ]
 
 LOGGING = {

@@ -76,7 +76,7 @@ def test_reminder_asks_licensees_who_have_not_reported_this_quarter_once(
     with django_capture_on_commit_callbacks(execute=True):
         assert services.send_impact_reminders() == 1
     assert [m.to for m in mailoutbox] == [[buyer.email]]
-    assert "report" in mailoutbox[0].subject.lower()
+    assert active_agreement.number in mailoutbox[0].subject
     with django_capture_on_commit_callbacks(execute=True):
         assert services.send_impact_reminders() == 0
     assert len(mailoutbox) == 1
