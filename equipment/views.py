@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from marketplace.accounts import selectors as account_selectors
+from marketplace.core.search import search_ids
 
 from . import calendars, selectors, services
 from .filters import InstrumentFilter
@@ -42,8 +43,8 @@ def _flash_errors(request, error):
 def _search_ids(query):
     from .models import InstrumentPage
 
-    results = InstrumentPage.objects.live().search(query, operator="and", order_by_relevance=True)
-    return [page.pk for page in results[:1000]]
+    fields = ["title", "title_en", "summary", "summary_en", "manufacturer", "model_number"]
+    return search_ids(InstrumentPage.objects.live(), query, fields)
 
 
 def browse(request):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from marketplace.accounts import selectors as account_selectors
+from marketplace.core.search import search_ids
 
 from . import selectors, services
 from .filters import ResultFilter
@@ -47,8 +48,8 @@ def _flash(request, error):
 
 
 def _search_ids(query):
-    results = ResultPage.objects.live().search(query, operator="and", order_by_relevance=True)
-    return [page.pk for page in results[:1000]]
+    fields = ["title", "title_en", "abstract", "abstract_en", "advantages", "applications"]
+    return search_ids(ResultPage.objects.live(), query, fields)
 
 
 def browse(request):

@@ -66,6 +66,21 @@ def test_search_and_facets(client, institute, other_institute):
     assert html.index("Transmission") < html.index("Pilot reactor")
 
 
+def test_search_finds_a_chinese_word_inside_a_longer_chinese_name(client, institute):
+    names = ["扫描电子显微镜", "场发射透射电子显微镜", "电感耦合等离子体质谱仪"]
+    for name in names:
+        make_instrument(institute, title=name, title_en=f"Instrument {name}")
+    client.cookies["language"] = "zh-hans"
+
+    def found(query):
+        html = client.get("/instruments/", {"q": query}).content.decode()
+        return [name for name in names if f">{name}</a>" in html]
+
+    assert found("显微镜") == names[:2]
+    assert found("透射 显微镜") == names[1:2]  # every word must match
+    assert found("质谱") == names[2:]
+
+
 def test_free_on_a_date_filter(client, institute, instrument):
     day = timezone.localdate() + timedelta(days=2)
     from datetime import time
@@ -99,6 +114,15 @@ def test_browse_query_count_does_not_grow_with_listings(client, institute, book)
     with_twenty_five = _browse_queries(client)
     assert with_twenty_five == with_five
     assert with_five <= 15
+
+
+@pytest.mark.parametrize("language, start, end", [("zh-hans", "开始时间", "结束时间"), ("en", "From", "Until")])
+def test_booking_form_labels_its_times_as_times_in_each_language(client, instrument, buyer, language, start, end):
+    client.force_login(buyer)
+    client.cookies["language"] = language
+    html = client.get(f"/equipment/book/{instrument.pk}/").content.decode()
+    assert f'<label for="id_start_time">{start}:</label>' in html
+    assert f'<label for="id_end_time">{end}:</label>' in html
 
 
 def test_buyer_books_through_the_form_and_sees_it_in_my_bookings(client, instrument, buyer):
