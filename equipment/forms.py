@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Blackout
 
@@ -15,8 +16,13 @@ def _aware(day, t):
 class BookingForm(forms.Form):
     enterprise = forms.ModelChoiceField(queryset=None, label=_("Enterprise"), empty_label=None)
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    start_time = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    end_time = forms.TimeField(label=_("Until"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    # A context of their own: other apps translate a bare "From" as a start *date*.
+    start_time = forms.TimeField(
+        label=pgettext_lazy("time of day", "From"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    end_time = forms.TimeField(
+        label=pgettext_lazy("time of day", "Until"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
     purpose = forms.CharField(
         label=_("Purpose and samples"),
         required=False,
