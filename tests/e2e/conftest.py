@@ -80,3 +80,14 @@ def browser_page(browser, live_server, language):
 
 def text(language, zh, en):
     return zh if language == "zh-hans" else en
+
+
+def sign_in(page, language, email, password=None):
+    """Sign in through the site's sign-in page, as a person would."""
+    from tests.factories import PASSWORD
+
+    page.goto(page.base_url + "/accounts/login/")
+    page.get_by_label(text(language, "邮箱", "Email")).fill(email)
+    page.get_by_label(text(language, "密码", "Password")).fill(password or PASSWORD)
+    page.get_by_role("button", name=text(language, "登录", "Sign in")).click()
+    page.get_by_role("heading", name=text(language, "我的账户", "My account")).wait_for()
