@@ -109,6 +109,8 @@ def members(request, pk):
 @require_POST
 def revoke_invitation(request, pk):
     invitation = get_object_or_404(Invitation, pk=pk)
+    # Another organisation's invitation answers exactly like a missing one.
+    selectors.organization_for_member_or_404(request.user, invitation.organization_id)
     if not selectors.can_invite(request.user, invitation.organization):
         raise PermissionDenied
     services.revoke_invitation(request.user, invitation)
