@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from marketplace.accounts import selectors as account_selectors
 from marketplace.core.search import search_ids
+from marketplace.payments import services as payment_services
 
 from . import calendars, selectors, services
 from .filters import InstrumentFilter
@@ -219,7 +220,8 @@ ACTIONS = {
     "approve": (lambda b, u, f: services.approve_booking(b, actor=u), None, _("Approved.")),
     "reject": (lambda b, u, f: services.reject_booking(b, actor=u, reason=f["reason"]), ReasonForm, _("Rejected.")),
     "confirm": (
-        lambda b, u, f: services.confirm_booking(b, actor=u, reference=f["reference"]),
+        # Money received by invoice goes through the payments app: one record of every payment.
+        lambda b, u, f: payment_services.receive_invoice_payment(b, actor=u, reference=f["reference"]),
         ConfirmForm,
         _("Confirmed by invoice."),
     ),

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from marketplace.accounts import selectors as account_selectors
 from marketplace.core.search import search_ids
+from marketplace.payments import services as payment_services
 
 from . import selectors, services
 from .filters import ResultFilter
@@ -175,7 +176,8 @@ def confirm_payment(request, pk):
     form = ConfirmPaymentForm(request.POST)
     form.is_valid()
     try:
-        services.confirm_agreement_payment(
+        # Money received by invoice goes through the payments app: one record of every payment.
+        payment_services.receive_invoice_payment(
             agreement, actor=request.user, reference=form.cleaned_data.get("reference", "")
         )
     except (ValidationError, PermissionDenied) as error:

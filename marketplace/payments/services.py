@@ -367,6 +367,37 @@ def mark_invoice_paid(payment, *, actor, reference="") -> Payment:
     return payment
 
 
+@transaction.atomic
+def receive_invoice_payment(subject, *, actor, reference="") -> Payment:
+    """Institute staff record that an invoice for a booking or agreement was paid.
+
+    The one path for money received outside Stripe: the invoice payment the buyer opened is used, or
+    one is issued now; it is marked paid, which confirms the booking or agreement and writes the
+    ledger. A card payment under way is left alone (its webhook decides).
+    """
+    from equipment.models import Booking
+
+    subject_field = "booking" if isinstance(subject, Booking) else "agreement"
+    roles = selectors.BOOKING_STAFF_ROLES if subject_field == "booking" else selectors.AGREEMENT_STAFF_ROLES
+    if not (actor.is_staff or account_selectors.has_role(actor, subject.institute_id, roles)):
+        raise PermissionDenied(_("Only the institute's staff may mark this invoice paid."))
+    payment = Payment.objects.filter(**{subject_field: subject}).exclude(status=PaymentStatus.CANCELLED).first()
+    if payment is not None and payment.provider == Provider.STRIPE and payment.status in OPEN_STATUSES:
+        raise ValidationError(_("A card payment for this is under way; wait for it to finish or fail."))
+    if payment is None:
+        payment = _create_payment(
+            subject_field=subject_field,
+            subject=subject,
+            institute_id=subject.institute_id,
+            enterprise_id=subject.enterprise_id,
+            amount=subject.price_amount,
+            currency=subject.currency,
+            actor=actor,
+            provider=Provider.INVOICE,
+        )
+    return mark_invoice_paid(payment, actor=actor, reference=reference)
+
+
 # --- Stripe webhooks --------------------------------------------------------------------------------
 
 

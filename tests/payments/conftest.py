@@ -289,3 +289,15 @@ def card_payment(booking, buyer, webhook_secret):
         stripe_payment_intent_id=f"pi_test_{booking.pk:06d}",
         hold_until=timezone.now() + timedelta(minutes=30),
     )
+
+
+@pytest.fixture
+def express_agreement(institute, buyer, enterprise):
+    from ip_listings import services as ip_services
+    from ip_listings.models import DealMode
+    from tests.ip_listings.conftest import make_result, offer
+
+    result = make_result(
+        institute, offers=[offer(DealMode.NON_EXCLUSIVE, express=True, upfront_fee=Decimal("20000.00"))]
+    )
+    return ip_services.accept_express_offer(result.offers.get(), buyer=buyer, enterprise=enterprise, accept_terms=True)

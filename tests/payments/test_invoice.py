@@ -250,18 +250,6 @@ def test_refund_policy(booking, settings, hours_before_start, by_facility, expec
 # --- express licences -----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def express_agreement(institute, buyer, enterprise):
-    from ip_listings import services as ip_services
-    from ip_listings.models import DealMode
-    from tests.ip_listings.conftest import make_result, offer
-
-    result = make_result(
-        institute, offers=[offer(DealMode.NON_EXCLUSIVE, express=True, upfront_fee=Decimal("20000.00"))]
-    )
-    return ip_services.accept_express_offer(result.offers.get(), buyer=buyer, enterprise=enterprise, accept_terms=True)
-
-
 def test_a_licence_is_paid_by_invoice_and_the_tto_marks_it_paid(invoice_mode, client, buyer, tto, express_agreement):
     from ip_listings.models import AgreementStatus
 
