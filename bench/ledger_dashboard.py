@@ -22,6 +22,7 @@ INSTITUTES = 12
 INSTRUMENTS_PER_INSTITUTE = 25
 ENTERPRISES = 2000
 BATCH = 5000
+COPY_BATCH = 50_000
 YEARS = (2023, 2024, 2025)
 
 
@@ -79,6 +80,12 @@ def ensure_domain():
     return institutes, enterprises, instruments
 
 
+def _postgres():
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
 def django_tz():
     from django.utils import timezone
 
@@ -115,7 +122,7 @@ def load_rows(target, institutes, enterprises, instruments):
         n = have
         while n < target:
             batch = []
-            for _ in range(min(BATCH, target - n)):
+            for _ in range(min(COPY_BATCH if _postgres() else BATCH, target - n)):
                 n += 1
                 kind = rng.choice(population)
                 institute = rng.choice(institutes).pk
@@ -144,8 +151,32 @@ def load_rows(target, institutes, enterprises, instruments):
                     row.jobs = rng.randint(0, 30)
                     row.startup_formed = rng.random() < 0.1
                 batch.append(row)
-            TransferEvent.objects.bulk_create(batch)
+            write_rows(batch)
             bar.update(len(batch))
+
+
+COPY_FIELDS = [
+    "kind", "occurred_at", "recorded_at", "institute_id", "enterprise_id", "amount", "currency", "hours", "jobs",
+    "deal_mode", "startup_formed", "listing_id", "subject", "source_type", "source_id", "data",
+]  # fmt: skip
+
+
+def write_rows(batch):
+    """PostgreSQL COPY (about 20 times faster than INSERT), bulk_create elsewhere."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from marketplace.statistics.models import TransferEvent
+
+    if connection.vendor != "postgresql":
+        TransferEvent.objects.bulk_create(batch)
+        return
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY statistics_transferevent ({', '.join(COPY_FIELDS)}) FROM STDIN") as copy:
+            for row in batch:
+                row.recorded_at = now
+                copy.write_row([getattr(row, f) if f != "data" else "{}" for f in COPY_FIELDS])
 
 
 def timed(fn, runs):
