@@ -7,7 +7,7 @@ the number of events and the sums of amount and hours with the same figures comp
 
 Sources exist for the apps that are installed and have their models: equipment (completed and
 confirmed bookings, usage records, instrument pages), payments (payments received, refunds) and
-research results when their models provide the fields used below.
+research results (result pages, inquiries, signed agreements, impact reports).
 """
 
 from collections.abc import Callable
@@ -34,25 +34,28 @@ class Source:
     build: Callable  # (row) -> dict of TransferEvent fields (without kind)
     amount: str | None = None  # domain field summed against the ledger's amount
     hours: str | None = None  # domain field summed against the ledger's hours
+    jobs: str | None = None  # domain field summed against the ledger's jobs
     skip: Callable | None = None  # (row, existing ids) -> True when the ledger already has this fact
 
     def domain_figures(self):
         qs = self.queryset().order_by()
-        return _figures(qs, self.amount, self.hours)
+        return _figures(qs, self.amount, self.hours, self.jobs)
 
     def ledger_figures(self):
         qs = TransferEvent.objects.filter(kind=self.kind, source_type=self.source_type).order_by()
-        return _figures(qs, "amount", "hours")
+        return _figures(qs, "amount", "hours", "jobs" if self.jobs else None)
 
 
-def _figures(qs, amount, hours):
+def _figures(qs, amount, hours, jobs=None):
     money = DecimalField(max_digits=20, decimal_places=2)
     wanted = {"count": Count("pk")}
     if amount:
         wanted["amount"] = Coalesce(Sum(amount), ZERO, output_field=money)
     if hours:
         wanted["hours"] = Coalesce(Sum(hours), ZERO, output_field=money)
-    figures = {"amount": ZERO, "hours": ZERO, **qs.aggregate(**wanted)}
+    if jobs:
+        wanted["jobs"] = Coalesce(Sum(jobs), 0)
+    figures = {"amount": ZERO, "hours": ZERO, "jobs": 0, **qs.aggregate(**wanted)}
     return figures
 
 
@@ -228,9 +231,87 @@ def payment_sources():
     ]
 
 
+def _subject(source):
+    subject = subject_of(source)
+    return subject_key(subject) if subject is not None else ""
+
+
 def result_sources():
-    """Research results: published result pages (the rest is derived once their models exist)."""
-    return listing_sources(_model("ip_listings.ResultPage"))
+    """Research results: published result pages, inquiries, signed agreements, impact reports."""
+    sources = listing_sources(_model("ip_listings.ResultPage"))
+    Agreement = _model("ip_listings.LicenceAgreement")
+    Inquiry = _model("ip_listings.Inquiry")
+    ImpactReport = _model("ip_listings.ImpactReport")
+    if Agreement is None or Inquiry is None or ImpactReport is None:
+        return sources
+
+    def agreement_event(a):
+        return {
+            "occurred_at": a.paid_at or a.signed_at,
+            "institute_id": a.institute_id,
+            "enterprise_id": a.enterprise_id,
+            "amount": a.price_amount,
+            "currency": a.currency,
+            "deal_mode": a.mode,
+            "source_id": str(a.pk),
+            "listing_id": a.result_id,
+            "subject": subject_key(a),
+            "data": {"source": a.source, "number": a.number},
+        }
+
+    def inquiry_event(i):
+        return {
+            "occurred_at": i.created_at,
+            "institute_id": i.institute_id,
+            "enterprise_id": i.enterprise_id,
+            "deal_mode": i.offer.mode if i.offer_id else "",
+            "source_id": str(i.pk),
+            "listing_id": i.result_id,
+            "subject": _subject(i),
+        }
+
+    def impact_event(r):
+        a = r.agreement
+        return {
+            "occurred_at": r.created_at,
+            "institute_id": a.institute_id,
+            "enterprise_id": a.enterprise_id,
+            "amount": r.revenue,
+            "currency": a.currency,
+            "jobs": r.jobs_created,
+            "startup_formed": r.company_founded,
+            "deal_mode": a.mode,
+            "source_id": str(r.pk),
+            "listing_id": a.result_id,
+            "subject": subject_key(a),
+            "data": {"year": r.year, "quarter": r.quarter, "products_launched": r.products_launched},
+        }
+
+    return [
+        *sources,
+        Source(
+            # Only an active agreement was signed (one awaiting payment or cancelled never was).
+            K.AGREEMENT_SIGNED,
+            "ip_listings.licenceagreement",
+            lambda: Agreement.objects.filter(status="active"),
+            agreement_event,
+            amount="price_amount",
+        ),
+        Source(
+            K.INQUIRY_OPENED,
+            "ip_listings.inquiry",
+            lambda: Inquiry.objects.select_related("offer"),
+            inquiry_event,
+        ),
+        Source(
+            K.IMPACT_REPORTED,
+            "ip_listings.impactreport",
+            lambda: ImpactReport.objects.select_related("agreement"),
+            impact_event,
+            amount="revenue",
+            jobs="jobs_created",
+        ),
+    ]
 
 
 def all_sources():
@@ -284,7 +365,7 @@ def compare(sources=None) -> list[dict]:
                 "source_type": source.source_type,
                 "ledger": ledger,
                 "domain": domain,
-                "agrees": all(Decimal(ledger[k]) == Decimal(domain[k]) for k in ("count", "amount", "hours")),
+                "agrees": all(Decimal(ledger[k]) == Decimal(domain[k]) for k in ("count", "amount", "hours", "jobs")),
             }
         )
     return rows

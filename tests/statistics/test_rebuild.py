@@ -122,3 +122,50 @@ def test_first_publication_of_an_instrument_is_a_ledger_event(instrument):
     [event] = TransferEvent.objects.filter(kind=K.LISTING_PUBLISHED)
     assert event.listing_id == instrument.pk
     assert event.institute_id == instrument.institute_id
+
+
+def test_research_result_facts_are_rebuilt_and_checked(institute, enterprise, buyer, tto):
+    """Inquiries, signed agreements and impact reports come back from their tables with their money and jobs."""
+    from ip_listings import services as ip_services
+    from ip_listings.models import DealMode
+    from tests.ip_listings.conftest import make_result, offer
+
+    result = make_result(
+        institute,
+        offers=[
+            offer(DealMode.NON_EXCLUSIVE, express=True, upfront_fee=Decimal("8000.00")),
+            offer(DealMode.EXCLUSIVE, upfront_fee=Decimal("50000.00")),
+        ],
+    )
+    express, negotiable = result.offers.order_by("pk")
+    ip_services.open_inquiry(result=result, buyer=buyer, enterprise=enterprise, message="Terms?", offer=negotiable)
+    agreement = ip_services.accept_express_offer(express, buyer=buyer, enterprise=enterprise, accept_terms=True)
+    ip_services.confirm_agreement_payment(agreement, actor=tto, reference="INV-1")
+    today = timezone.localdate()
+    ip_services.report_impact(
+        agreement,
+        actor=buyer,
+        year=today.year,
+        quarter=(today.month - 1) // 3 + 1,
+        jobs_created=7,
+        revenue=Decimal("120000.00"),
+    )
+    # Unpaid agreements were never signed and do not count.
+    ip_services.accept_express_offer(express, buyer=buyer, enterprise=enterprise, accept_terms=True)
+    assert run("--check").strip().endswith("The ledger agrees with the domain tables.")
+
+    kinds = [K.INQUIRY_OPENED, K.AGREEMENT_SIGNED, K.IMPACT_REPORTED]
+    TransferEvent.objects.filter(kind__in=kinds).delete()  # a lost ledger (the model itself refuses this)
+    with pytest.raises(CommandError):
+        run("--check")
+    run()
+    assert run("--check").strip().endswith("The ledger agrees with the domain tables.")
+    signed = TransferEvent.objects.get(kind=K.AGREEMENT_SIGNED)
+    assert (signed.amount, signed.deal_mode, signed.enterprise_id) == (
+        Decimal("8000.00"),
+        "non_exclusive",
+        enterprise.pk,
+    )
+    impact = TransferEvent.objects.get(kind=K.IMPACT_REPORTED)
+    assert (impact.jobs, impact.amount, impact.listing_id) == (7, Decimal("120000.00"), result.pk)
+    assert TransferEvent.objects.get(kind=K.INQUIRY_OPENED).deal_mode == "exclusive"
