@@ -62,6 +62,20 @@ def test_staff_see_every_institute_and_the_total(client, staff_user, known_year,
     assert "¥777,777.00" in html
 
 
+def test_dashboard_lists_the_busiest_instruments_and_totals_all(client, staff_user, known_year, monkeypatch):
+    from marketplace.statistics import selectors
+    from marketplace.statistics.periods import Period
+
+    monkeypatch.setattr(selectors, "DASHBOARD_INSTRUMENTS", 1)
+    client.force_login(staff_user)
+    response = client.get(DASHBOARD, {"institute": "all", "year": 2025})
+    figures = response.context["figures"]
+    busiest = selectors.instrument_usage(None, Period.year(2025))[0]
+    assert [row.pk for row in figures["instruments"]] == [busiest.pk]
+    assert figures["instrument_totals"]["instruments"] == 2
+    assert "The 1 busiest of 2 instruments are listed" in response.content.decode()
+
+
 def test_dashboard_period_from_and_to_dates(client, tto, known_year):
     client.force_login(tto)
     html = client.get(DASHBOARD, {"date_from": "2025-01-01", "date_to": "2025-03-31"}).content.decode()
