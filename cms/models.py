@@ -1,12 +1,35 @@
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from marketplace.core.i18n import pick
+
 from .blocks import RICH_TEXT_FEATURES, BodyBlock
+
+
+class TaxonomyTerm(models.Model):
+    """A term of an editable bilingual taxonomy (instrument categories, technology fields)."""
+
+    name = models.CharField(_("name (Chinese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+
+    panels = [FieldPanel("name"), FieldPanel("name_en"), FieldPanel("slug"), FieldPanel("sort_order")]
+
+    class Meta:
+        abstract = True
+        ordering = ["sort_order", "name_en"]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        return pick(self.name, self.name_en)
 
 
 class BilingualTitleMixin(models.Model):
@@ -19,9 +42,7 @@ class BilingualTitleMixin(models.Model):
 
     @property
     def display_title(self):
-        if self.title_en and (get_language() or "").startswith("en"):
-            return self.title_en
-        return self.title
+        return pick(self.title, self.title_en)
 
 
 class HomePage(BilingualTitleMixin, Page):
@@ -43,9 +64,7 @@ class HomePage(BilingualTitleMixin, Page):
 
     @property
     def display_intro(self):
-        if self.intro_en and (get_language() or "").startswith("en"):
-            return self.intro_en
-        return self.intro
+        return pick(self.intro, self.intro_en)
 
     def get_context(self, request, *args, **kwargs):
         from .selectors import home_page_context
@@ -119,9 +138,7 @@ class InstitutePage(BilingualTitleMixin, Page):
 
     @property
     def display_summary(self):
-        if self.summary_en and (get_language() or "").startswith("en"):
-            return self.summary_en
-        return self.summary
+        return pick(self.summary, self.summary_en)
 
 
 class StandardPage(BilingualTitleMixin, Page):

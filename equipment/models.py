@@ -7,7 +7,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail import blocks
@@ -25,37 +24,21 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms.blocks import SpecificationTableBlock
-from cms.models import BilingualTitleMixin
+from cms.models import BilingualTitleMixin, TaxonomyTerm
+from marketplace.core.i18n import pick
 from marketplace.core.money import CurrencyField, MoneyField
 
 ZERO = Decimal("0")
 
 
-def _english():
-    return (get_language() or "").startswith("en")
 
 
-class InstrumentCategory(models.Model):
+class InstrumentCategory(TaxonomyTerm):
     """An editable taxonomy of instrument categories (a Wagtail snippet)."""
 
-    name = models.CharField(_("name (Chinese)"), max_length=100)
-    name_en = models.CharField(_("name (English)"), max_length=100)
-    slug = models.SlugField(_("slug"), max_length=80, unique=True)
-    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
-
-    panels = [FieldPanel("name"), FieldPanel("name_en"), FieldPanel("slug"), FieldPanel("sort_order")]
-
-    class Meta:
+    class Meta(TaxonomyTerm.Meta):
         verbose_name = _("instrument category")
         verbose_name_plural = _("instrument categories")
-        ordering = ["sort_order", "name_en"]
-
-    def __str__(self):
-        return self.display_name
-
-    @property
-    def display_name(self):
-        return self.name_en if (_english() and self.name_en) else self.name
 
 
 class ResourceKind(models.TextChoices):
@@ -329,7 +312,7 @@ class InstrumentPage(BilingualTitleMixin, Page):
 
     @property
     def display_summary(self):
-        return self.summary_en if (_english() and self.summary_en) else self.summary
+        return pick(self.summary, self.summary_en)
 
     @property
     def uses_operator(self):

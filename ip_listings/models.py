@@ -12,7 +12,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -30,7 +29,8 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms.blocks import RICH_TEXT_FEATURES
-from cms.models import BilingualTitleMixin
+from cms.models import BilingualTitleMixin, TaxonomyTerm
+from marketplace.core.i18n import pick
 from marketplace.core.money import CurrencyField, MoneyField
 from marketplace.statistics.models import TransferEvent
 
@@ -38,34 +38,17 @@ ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 
 
-def _english():
-    return (get_language() or "").startswith("en")
 
 
 # --- taxonomies and choices ----------------------------------------------------------------------------
 
 
-class TechnologyField(models.Model):
+class TechnologyField(TaxonomyTerm):
     """An editable taxonomy of technology fields (a Wagtail snippet); also a licence's field of use."""
 
-    name = models.CharField(_("name (Chinese)"), max_length=100)
-    name_en = models.CharField(_("name (English)"), max_length=100)
-    slug = models.SlugField(_("slug"), max_length=80, unique=True)
-    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
-
-    panels = [FieldPanel("name"), FieldPanel("name_en"), FieldPanel("slug"), FieldPanel("sort_order")]
-
-    class Meta:
+    class Meta(TaxonomyTerm.Meta):
         verbose_name = _("technology field")
         verbose_name_plural = _("technology fields")
-        ordering = ["sort_order", "name_en"]
-
-    def __str__(self):
-        return self.display_name
-
-    @property
-    def display_name(self):
-        return self.name_en if (_english() and self.name_en) else self.name
 
 
 class IPKind(models.TextChoices):
@@ -225,7 +208,7 @@ class ResultPage(BilingualTitleMixin, Page):
 
     @property
     def display_abstract(self):
-        return self.abstract_en if (_english() and self.abstract_en) else self.abstract
+        return pick(self.abstract, self.abstract_en)
 
     @property
     def trl_description(self):

@@ -5,8 +5,9 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from marketplace.core.i18n import pick
 
 
 class User(AbstractUser):
@@ -91,9 +92,7 @@ class Organization(models.Model):
 
     @property
     def display_name(self):
-        if self.name_en and (get_language() or "").startswith("en"):
-            return self.name_en
-        return self.name
+        return pick(self.name, self.name_en)
 
     @property
     def is_institute(self):
