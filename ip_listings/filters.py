@@ -8,17 +8,20 @@ from marketplace.accounts.models import Organization
 from . import selectors
 from .models import TRL, DealMode, IPKind, ResultPage, TechnologyField
 
+ANY_TRL = [("", "---------")]
+
 
 class ResultFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(field_name="ip_kind", choices=IPKind.choices, label=_("Kind of IP"))
     field = django_filters.ModelChoiceFilter(
         queryset=TechnologyField.objects.all(), label=_("Technology field"), to_field_name="slug"
     )
+    # A blank first choice: without it the browser submits TRL 1 as the maximum with every search.
     trl_min = django_filters.TypedChoiceFilter(
-        field_name="trl", lookup_expr="gte", choices=TRL.choices, coerce=int, label=_("TRL at least")
+        field_name="trl", lookup_expr="gte", choices=ANY_TRL + TRL.choices, coerce=int, label=_("TRL at least")
     )
     trl_max = django_filters.TypedChoiceFilter(
-        field_name="trl", lookup_expr="lte", choices=TRL.choices, coerce=int, label=_("TRL at most")
+        field_name="trl", lookup_expr="lte", choices=ANY_TRL + TRL.choices, coerce=int, label=_("TRL at most")
     )
     institute = django_filters.ModelChoiceFilter(
         queryset=Organization.objects.filter(kind=Organization.Kind.INSTITUTE, is_active=True),
