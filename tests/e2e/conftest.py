@@ -91,3 +91,12 @@ def sign_in(page, language, email, password=None):
     page.get_by_label(text(language, "密码", "Password")).fill(password or PASSWORD)
     page.get_by_role("button", name=text(language, "登录", "Sign in")).click()
     page.get_by_role("heading", name=text(language, "我的账户", "My account")).wait_for()
+
+
+def switch_user(page, language, email):
+    """Forget the current session (as signing out does) and sign in as someone else."""
+    context = page.context
+    cookies = [c for c in context.cookies() if c["name"] == "language"]
+    context.clear_cookies()
+    context.add_cookies(cookies)
+    sign_in(page, language, email)
