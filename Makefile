@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-e2e lint format bench install messages translations clean-db worker
+.PHONY: run test test-e2e lint format bench load-test install messages translations clean-db worker
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,13 @@ messages: install
 
 bench: install translations
 	DJANGO_SETTINGS_MODULE=marketplace.settings.bench $(PY) bench/run.py
+
+# 1,000 concurrent booking attempts against gunicorn, on PostgreSQL (LOAD_PG_URL, default database mk_load on
+# 127.0.0.1, started if it is not running) and on a SQLite file; see bench/LOAD.md.
+load-test: install translations
+	@pg_isready -h 127.0.0.1 -p 5432 -q || { pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql)" main start; \
+	  for _ in $$(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done; }
+	$(PY) bench/load_booking.py
 
 clean-db:
 	rm -f db.sqlite3
