@@ -142,6 +142,9 @@ def request_booking(*, instrument, user, enterprise, start, end, purpose="", now
         raise PermissionDenied(_("You do not book for this enterprise."))
     if not isinstance(start, datetime) or not isinstance(end, datetime):
         raise ValidationError(_("Give a start and an end."))
+    if timezone.is_naive(start) or timezone.is_naive(end):
+        # An instant needs its time zone; a naive time cannot be compared with the bookings'.
+        raise ValidationError(_("Give a start and an end."))
     instrument = _lock_instrument(instrument)
     if not instrument.live or instrument.institute_id is None:
         raise ValidationError(_("This instrument is not open for booking."))

@@ -70,6 +70,8 @@ def offer_errors(*, upfront_fee, royalty_percent, express, standard_terms, term_
     errors = {}
     try:
         fee = Decimal(upfront_fee) if upfront_fee is not None else None
+        if fee is not None and not fee.is_finite():  # NaN and Infinity are not amounts
+            raise InvalidOperation
     except (InvalidOperation, TypeError, ValueError):
         fee = None
         errors["upfront_fee"] = _("Enter the upfront fee as an amount.")
@@ -77,6 +79,8 @@ def offer_errors(*, upfront_fee, royalty_percent, express, standard_terms, term_
         errors["upfront_fee"] = _("An amount cannot be negative.")
     try:
         royalty = Decimal(royalty_percent) if royalty_percent is not None else None
+        if royalty is not None and not royalty.is_finite():
+            raise InvalidOperation
     except (InvalidOperation, TypeError, ValueError):
         royalty = None
         errors["royalty_percent"] = _("Enter the royalty as a percentage.")
