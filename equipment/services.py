@@ -307,6 +307,14 @@ def cancellation_deadline(booking):
     return booking.start - timedelta(hours=booking.instrument.cancellation_window_hours)
 
 
+CANCELLABLE = (BookingStatus.REQUESTED, BookingStatus.APPROVED, BookingStatus.CONFIRMED)
+
+
+def buyer_may_cancel(booking, now=None) -> bool:
+    """The enterprise may cancel an active booking up to the listing's cancellation deadline."""
+    return booking.status in CANCELLABLE and (now or timezone.now()) <= cancellation_deadline(booking)
+
+
 @transaction.atomic
 def cancel_booking(booking, *, actor, reason="", now=None) -> Booking:
     """The enterprise cancels before the listing's cancellation deadline; the facility at any time
@@ -317,11 +325,11 @@ def cancel_booking(booking, *, actor, reason="", now=None) -> Booking:
     by_buyer = account_selectors.has_role(actor, booking.enterprise_id, [Role.BUYER])
     if not (by_facility or by_buyer):
         raise PermissionDenied(_("You cannot cancel this booking."))
-    _require(booking, [BookingStatus.REQUESTED, BookingStatus.APPROVED, BookingStatus.CONFIRMED], _("cancelled"))
+    _require(booking, CANCELLABLE, _("cancelled"))
     if by_facility:
         if booking.end <= now:
             raise ValidationError(_("A booking that has ended cannot be cancelled; record usage or a no-show."))
-    elif now > cancellation_deadline(booking):
+    elif not buyer_may_cancel(booking, now):
         raise ValidationError(
             _("Bookings can be cancelled up to %(n)d hours before the start. Contact the facility.")
             % {"n": booking.instrument.cancellation_window_hours}

@@ -136,8 +136,7 @@ def booking_detail(request, pk):
             "booking": booking,
             "transitions": booking.transitions.select_related("actor"),
             "deadline": services.cancellation_deadline(booking),
-            "can_cancel": booking.status in (BookingStatus.REQUESTED, BookingStatus.APPROVED, BookingStatus.CONFIRMED)
-            and timezone.now() <= services.cancellation_deadline(booking),
+            "can_cancel": services.buyer_may_cancel(booking),
         },
     )
 
