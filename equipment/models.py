@@ -31,8 +31,6 @@ from marketplace.core.money import CurrencyField, MoneyField
 ZERO = Decimal("0")
 
 
-
-
 class InstrumentCategory(TaxonomyTerm):
     """An editable taxonomy of instrument categories (a Wagtail snippet)."""
 
