@@ -618,6 +618,7 @@ def test_check_deploy_is_clean_under_production_settings():
         "ALLOWED_HOSTS": "marketplace.example.com",
     }
     env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests of the same run
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=root,
