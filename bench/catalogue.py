@@ -479,12 +479,15 @@ def load_bookings(target, rng):
 def index_pages(rng):
     """Search index entries of the bulk-loaded pages (Wagtail's database backend), in batches."""
     from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
     from wagtail.search.backends import get_search_backend
     from wagtail.search.models import IndexEntry
 
     from equipment.models import InstrumentPage
     from ip_listings.models import ResultPage
 
+    if connection.vendor == "postgresql":
+        return index_pages_sql()
     backend = get_search_backend()
     for model, related in ((InstrumentPage, ()), (ResultPage, ("keywords", "inventors"))):
         ct = ContentType.objects.get_for_model(model)
@@ -505,6 +508,58 @@ def index_pages(rng):
         bar.close()
 
 
+def index_pages_sql():
+    """The same index entries as the PostgreSQL search backend writes (a weighted tsvector of the title,
+    of the other search fields and of the autocomplete fields, plus their plain text), computed by one
+    INSERT … SELECT per model instead of one Python indexer per page (minutes instead of an hour)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+    from modelsearch.backends.database.postgres.weights import get_weight
+    from modelsearch.index import AutocompleteField, SearchField
+    from wagtail.search.backends import get_search_backend
+    from wagtail.search.models import IndexEntry
+
+    from equipment.models import InstrumentPage
+    from ip_listings.models import ResultPage
+
+    backend = get_search_backend()
+    config = f"'{backend.config}', " if backend.config else ""
+    auto_config = f"'{backend.autocomplete_config}', " if backend.autocomplete_config else ""
+    table = IndexEntry._meta.db_table
+    for model in (InstrumentPage, ResultPage):
+        columns = {f.name: f"{f.model._meta.db_table}.{f.column}" for f in model._meta.concrete_fields}
+        title, body, auto, title_text, body_text = [], [], [], [], []
+        for field in model.get_search_fields():
+            column = columns.get(field.field_name)
+            if column is None:
+                continue  # related fields: the bulk-loaded pages have no keywords or inventors
+            value = f"coalesce({column}, '')"
+            if isinstance(field, SearchField):
+                vector = f"setweight(to_tsvector({config}{value}), '{get_weight(field.boost)}')"
+                (title if field.field_name == "title" else body).append(vector)
+                (title_text if field.field_name == "title" else body_text).append(value)
+            elif isinstance(field, AutocompleteField):
+                auto.append(f"setweight(to_tsvector({auto_config}{value}), 'D')")
+        ct = ContentType.objects.get_for_model(model)
+        sql = f"""
+            INSERT INTO {table}
+                (content_type_id, object_id, title, autocomplete, body, title_norm, title_text, body_text)
+            SELECT {ct.pk}, wagtailcore_page.id::text, {" || ".join(title)}, {" || ".join(auto)},
+                   {" || ".join(body)}, 1.0,
+                   concat_ws(' ', {", ".join(title_text)}), concat_ws(' ', {", ".join(body_text)})
+            FROM wagtailcore_page
+            JOIN {model._meta.db_table} ON {model._meta.db_table}.page_ptr_id = wagtailcore_page.id
+            WHERE NOT EXISTS (SELECT 1 FROM {table} e WHERE e.content_type_id = {ct.pk}
+                              AND e.object_id = wagtailcore_page.id::text)
+        """
+        t0 = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            print(f"search index: {cursor.rowcount:,} {model._meta.model_name} pages "
+                  f"in {time.perf_counter() - t0:.0f} s", flush=True)  # fmt: skip
+    backend.get_index_for_model(InstrumentPage)._refresh_title_norms(full=True)
+
+
 def load(scale, reload=False):
     from django.db import connection
 
@@ -515,6 +570,11 @@ def load(scale, reload=False):
     ensure_base()
     rng = random.Random(SEED)
     institutes = bench_institutes()
+    if connection.vendor == "postgresql":
+        # Generated rows are consistent by construction: skip the per-row foreign-key triggers while
+        # loading, as pg_restore --disable-triggers does (check and exclusion constraints still apply).
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")
     load_instruments(sizes["listings"], institutes, rng)
     load_results(sizes["listings"], institutes, rng)
     load_bookings(sizes["bookings"], rng)
@@ -524,6 +584,8 @@ def load(scale, reload=False):
     ledger_institutes, enterprises, instruments = ledger_dashboard.ensure_domain()
     ledger_dashboard.load_rows(sizes["ledger"], ledger_institutes, enterprises, instruments)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = DEFAULT")
         cursor.execute("ANALYZE")
     return time.perf_counter() - t0
 
