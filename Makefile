@@ -59,8 +59,10 @@ messages: install
 	cd marketplace && $(CURDIR)/$(PY) $(CURDIR)/manage.py makemessages -l zh_Hans --no-location \
 	  --ignore 'payments/*' --ignore 'statistics/*' --ignore 'settings/*'
 
+# Benchmarks (not in CI): PostgreSQL mk_bench at 127.0.0.1 if it answers, else SQLite; BENCH_ARGS=--reload to reload.
+BENCH_ARGS ?=
 bench: install translations
-	DJANGO_SETTINGS_MODULE=marketplace.settings.bench $(PY) bench/run.py
+	DJANGO_SETTINGS_MODULE=marketplace.settings.bench $(PY) bench/run.py $(BENCH_ARGS)
 
 # 1,000 concurrent booking attempts against gunicorn, on PostgreSQL (LOAD_PG_URL, default database mk_load on
 # 127.0.0.1, started if it is not running) and on a SQLite file; see bench/LOAD.md.
