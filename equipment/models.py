@@ -161,7 +161,7 @@ class InstrumentPage(BilingualTitleMixin, Page):
     )
     # Computed from the cost model on every save; never typed in.
     hourly_rate = MoneyField(_("hourly rate (full cost)"), default=ZERO, editable=False)
-    enterprise_rate = MoneyField(_("enterprise hourly rate"), default=ZERO, editable=False)
+    enterprise_rate = MoneyField(_("enterprise hourly rate"), default=ZERO, editable=False, db_index=True)
 
     # Booking rules
     slot_minutes = models.PositiveSmallIntegerField(

@@ -130,7 +130,11 @@ class ResultPage(BilingualTitleMixin, Page):
     )
     ip_kind = models.CharField(_("kind of IP"), max_length=24, choices=IPKind.choices)
     trl = models.PositiveSmallIntegerField(
-        _("technology readiness level"), choices=TRL.choices, default=TRL.TRL4, validators=TRL_VALIDATORS
+        _("technology readiness level"),
+        choices=TRL.choices,
+        default=TRL.TRL4,
+        validators=TRL_VALIDATORS,
+        db_index=True,
     )
     field = models.ForeignKey(
         TechnologyField,
