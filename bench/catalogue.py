@@ -598,8 +598,13 @@ def percentile(values, q):
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def timed_requests(client, make_request, runs, expect=(200,)):
-    """(median ms, p95 ms, queries, query counts seen) over `runs` requests after one warm-up."""
+# A browser's User-Agent, so that listing views are counted as for a person (bots are not counted).
+BROWSER = {"HTTP_USER_AGENT": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/130.0 Safari/537.36"}
+
+
+def timed_requests(client, make_request, runs, expect=(200,), before=None):
+    """(median ms, p95 ms, queries, query counts seen) over `runs` requests after one warm-up; `before()`,
+    if given, runs ahead of each request, untimed."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -607,6 +612,8 @@ def timed_requests(client, make_request, runs, expect=(200,)):
     assert response.status_code in expect, (response.status_code, getattr(response, "url", ""))
     times, counts = [], set()
     for i in range(runs):
+        if before:
+            before()
         with CaptureQueriesContext(connection) as ctx:
             t0 = time.perf_counter()
             response = make_request(i)
@@ -691,15 +698,41 @@ def cases():
     ]  # fmt: skip
 
 
+# Public rows measured again with every cache empty before each request (the first visitor after a
+# publication), and as an anonymous visitor's page from the page cache.
+COLD_ROWS = ("/instruments/", "/instruments/ search 中文", "/results/", "/results/ search")
+CACHED_PAGE_ROWS = (
+    "home page",
+    "/instruments/",
+    "/instruments/ search",
+    "/instruments/ facets",
+    "/results/",
+    "/results/ facets",
+    "instrument page + week",
+)
+
+
 def measure(runs):
+    """Every row rendered by the view (cached counts and facet choices warm, no page cache, as for a
+    signed-in visitor), then the cold and cached-page variants of the public rows."""
+    from django.conf import settings
     from django.contrib.auth import get_user_model
+    from django.core.cache import cache
     from django.test import Client
     from django.urls import reverse
 
     instrument, rows = cases()
     User = get_user_model()
     results = {}
-    for name, path, login in rows:
+    page_cache_seconds = settings.PAGE_CACHE_SECONDS
+    settings.PAGE_CACHE_SECONDS = 0
+    variants = [(name, path, login, None) for name, path, login in rows]
+    paths = {name: path for name, path, _ in rows}
+    variants += [(f"{name} · cold caches", paths[name], None, cache.clear) for name in COLD_ROWS]
+    variants += [(f"{name} · cached page", paths[name], None, "page") for name in CACHED_PAGE_ROWS]
+    for name, path, login, before in variants:
+        settings.PAGE_CACHE_SECONDS = page_cache_seconds if before == "page" else 0
+        before = None if before == "page" else before
         client = Client()
         if login:
             client.force_login(User.objects.get(email=login))
@@ -716,9 +749,12 @@ def measure(runs):
 
             results[name] = timed_requests(client, make_request, runs, expect=(302,))
         else:
-            results[name] = timed_requests(client, lambda i, path=path, client=client: client.get(path), runs)
+            results[name] = timed_requests(
+                client, lambda i, path=path, client=client: client.get(path, **BROWSER), runs, before=before
+            )
         r = results[name]
-        print(f"  {name:<32} {r['median']:>9.1f} {r['p95']:>9.1f} {r['queries']:>5}", flush=True)
+        print(f"  {name:<46} {r['median']:>9.1f} {r['p95']:>9.1f} {r['queries']:>5}", flush=True)
+    settings.PAGE_CACHE_SECONDS = page_cache_seconds
     return results
 
 
@@ -749,7 +785,7 @@ def main(argv=None):
     load_seconds = load(scale, reload=args.reload)
     found = counts()
     print(f"loaded in {load_seconds:.0f} s: " + ", ".join(f"{v:,} {k}" for k, v in found.items()), flush=True)
-    print(f"  {'row':<32} {'median ms':>9} {'p95 ms':>9} {'SQL':>5}")
+    print(f"  {'row':<46} {'median ms':>9} {'p95 ms':>9} {'SQL':>5}")
     results = measure(args.runs)
     if args.json:
         Path(args.json).write_text(

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from marketplace.accounts import selectors as account_selectors
+from marketplace.core.catalogue_cache import CachedCountPaginator
+from marketplace.core.pagecache import cache_anonymous_page
 from marketplace.core.search import search_ids
 from marketplace.payments import services as payment_services
 
@@ -48,6 +50,7 @@ def _search_ids(query):
     return search_ids(InstrumentPage.objects.live(), query, fields)
 
 
+@cache_anonymous_page
 def browse(request):
     queryset = selectors.live_instruments().select_related("institute", "category", "main_photo")
     query = (request.GET.get("q") or "").strip()[:200]
@@ -55,7 +58,7 @@ def browse(request):
         queryset = queryset.filter(pk__in=_search_ids(query))
     filterset = InstrumentFilter(request.GET or None, queryset=queryset.order_by("title"), request=request)
     results = filterset.qs if filterset.is_bound and filterset.is_valid() else queryset.order_by("title")
-    paginator = Paginator(results, PAGE_SIZE)
+    paginator = CachedCountPaginator(results, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     selectors.attach_next_free_slots(page.object_list)
     params = request.GET.copy()

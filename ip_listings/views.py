@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from marketplace.accounts import selectors as account_selectors
+from marketplace.core.catalogue_cache import CachedCountPaginator
+from marketplace.core.pagecache import cache_anonymous_page
 from marketplace.core.search import search_ids
 from marketplace.payments import services as payment_services
 
@@ -53,6 +55,7 @@ def _search_ids(query):
     return search_ids(ResultPage.objects.live(), query, fields)
 
 
+@cache_anonymous_page
 def browse(request):
     queryset = selectors.live_results().select_related("institute", "field")
     query = (request.GET.get("q") or "").strip()[:200]
@@ -61,7 +64,7 @@ def browse(request):
     ordered = queryset.order_by("-first_published_at", "pk")
     filterset = ResultFilter(request.GET or None, queryset=ordered, request=request)
     results = filterset.qs if filterset.is_bound and filterset.is_valid() else ordered
-    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CachedCountPaginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     selectors.annotate_availability(page.object_list)
     params = request.GET.copy()
     params.pop("page", None)

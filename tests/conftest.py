@@ -5,6 +5,16 @@ from tests.factories import EnterpriseFactory, UserFactory, make_institute, make
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (cached figures of one test never reach the next)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _english_by_default(settings):
     """Tests read English messages unless they ask for Chinese."""
     settings.LANGUAGE_CODE = "en"

@@ -6,8 +6,16 @@ from operator import and_, or_
 
 from django.db.models import Q
 
+from . import catalogue_cache
+
 # CJK Unified Ideographs (with extension A) and the compatibility block.
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def _lookup(word):
+    """`contains` for a word of Chinese characters only (they have no case, and a plain LIKE can use the
+    trigram indexes on PostgreSQL), `icontains` for anything with letters that have case."""
+    return "contains" if all(_CJK.match(c) for c in word) else "icontains"
 
 
 def search_ids(queryset, query, fields, limit=1000):
@@ -15,11 +23,18 @@ def search_ids(queryset, query, fields, limit=1000):
     every page whose `fields` contain each of its words.
 
     Chinese is written without spaces, so the full-text index holds whole phrases ("扫描电子显微镜") and
-    a word inside one ("显微镜") would never be found by the index alone.
+    a word inside one ("显微镜") would never be found by the index alone. The ids are cached with the
+    catalogue (`catalogue_cache`): a publication changes the version and so the next answer.
     """
+    return catalogue_cache.cached(
+        "search", lambda: _search_ids(queryset, query, fields, limit), queryset.query.sql_with_params(), query, limit
+    )
+
+
+def _search_ids(queryset, query, fields, limit):
     ids = [page.pk for page in queryset.search(query, operator="and", order_by_relevance=True)[:limit]]
     if _CJK.search(query) and len(ids) < limit:
         words = query.split()
-        condition = reduce(and_, (reduce(or_, (Q(**{f"{f}__icontains": w}) for f in fields)) for w in words))
+        condition = reduce(and_, (reduce(or_, (Q(**{f"{f}__{_lookup(w)}": w}) for f in fields)) for w in words))
         ids += queryset.filter(condition).exclude(pk__in=ids).values_list("pk", flat=True)[: limit - len(ids)]
     return ids

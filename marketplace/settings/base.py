@@ -261,6 +261,13 @@ if env("REDIS_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# The public catalogue's cached counts, facet choices and search answers (marketplace/core/catalogue_cache.py)
+# and whole pages for anonymous visitors (marketplace/core/pagecache.py). Both are invalidated on every
+# change by version numbers kept in the cache, so every process must share one cache: production settings
+# turn them off unless REDIS_URL is set. 0 turns either off.
+CATALOGUE_CACHE_SECONDS = int(env("CATALOGUE_CACHE_SECONDS", "600"))
+PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "60"))
+
 # Sessions and cookies
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

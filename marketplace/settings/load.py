@@ -14,6 +14,9 @@ AXES_ENABLED = False
 EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Several worker processes with a memory cache each: no shared invalidation, so no catalogue caching.
+CATALOGUE_CACHE_SECONDS = 0
+PAGE_CACHE_SECONDS = 0
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -14,6 +14,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Cached catalogue figures and anonymous pages are invalidated through the shared cache; with each worker
+# process holding its own memory cache, one worker's invalidation would not reach the others.
+if not env("REDIS_URL"):
+    CATALOGUE_CACHE_SECONDS = 0
+    PAGE_CACHE_SECONDS = 0
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000"))

@@ -2,10 +2,13 @@
 
 import re
 
+from django.dispatch import receiver
 from django.urls import path, re_path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+
+from marketplace.core.pagecache import served_from_cache
 
 from . import selectors, services, views
 
@@ -43,7 +46,21 @@ def is_bot(request) -> bool:
 def count_listing_view(page, request, serve_args, serve_kwargs):
     """Count a view of an instrument or result page (not previews, not bots): one UPDATE mostly."""
     institute_id = getattr(page, "institute_id", None)
-    if institute_id is None or getattr(request, "is_preview", False) or request.method != "GET" or is_bot(request):
+    if institute_id is None or getattr(request, "is_preview", False):
         return None
-    services.count_listing_view(page_id=page.pk, institute_id=institute_id)
+    # Kept with the page if it is cached for anonymous visitors, so that views served from the cache
+    # count too (`count_cached_listing_view`).
+    request.page_cache_extra = {"listing_view": [page.pk, institute_id]}
+    _count(request, page.pk, institute_id)
     return None
+
+
+def _count(request, page_id, institute_id):
+    if request.method == "GET" and not is_bot(request):
+        services.count_listing_view(page_id=page_id, institute_id=institute_id)
+
+
+@receiver(served_from_cache, dispatch_uid="statistics_count_cached_listing_view")
+def count_cached_listing_view(sender, request, extra, **kwargs):
+    if "listing_view" in extra:
+        _count(request, *extra["listing_view"])

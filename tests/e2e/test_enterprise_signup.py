@@ -37,6 +37,6 @@ def test_language_switcher_changes_the_interface(browser_page, language, institu
     page = browser_page
     page.goto(page.base_url + "/")
     other = "English" if language == "zh-hans" else "简体中文"
-    page.get_by_role("button", name=other).click()
+    page.get_by_role("link", name=other).click()
     expected_lang = "en" if language == "zh-hans" else "zh-hans"
     page.wait_for_function(f"document.documentElement.lang === '{expected_lang}'")

@@ -237,6 +237,13 @@ MATRIX = [
         post=expect(E404, anon=E404),
         payload=lambda w, r: {"first_name": "Eve", "last_name": "E", "password1": "x" * 20, "password2": "x" * 20},
     ),
+    # --- site-wide ------------------------------------------------------------------------------------
+    Entry(
+        "switch_language",
+        kwargs=lambda w: {"code": "en"},
+        get=dict.fromkeys(ROLES, NOOP),
+        post=dict.fromkeys(ROLES, E405),
+    ),
     # --- equipment ------------------------------------------------------------------------------------
     Entry("instruments", get=PUBLIC),
     Entry(
@@ -543,22 +550,22 @@ MATRIX = [
         query="?q=Draft+result",
         get=only(OK, *X_SIDE, "staff", refused=BLIND, buyer_a=LOGIN, buyer_b=LOGIN),
     ),
-    # --- public pages served by Wagtail ---------------------------------------------------------------
+    # --- public pages served by Wagtail (through the anonymous page cache, core.views.serve_page) -------
     Entry(
-        "wagtail_serve",
-        label="wagtail_serve (X's live instrument page)",
+        "page",
+        label="page (X's live instrument page)",
         kwargs=lambda w: {"path": w.x.instrument.url.strip("/") + "/"},
         get=PUBLIC,
     ),
     Entry(
-        "wagtail_serve",
-        label="wagtail_serve (X's live result page)",
+        "page",
+        label="page (X's live result page)",
         kwargs=lambda w: {"path": w.x.result.url.strip("/") + "/"},
         get=PUBLIC,
     ),
     Entry(
-        "wagtail_serve",
-        label="wagtail_serve (X's draft result page)",
+        "page",
+        label="page (X's draft result page)",
         kwargs=lambda w: {"path": w.x.draft_result.get_parent().url.strip("/") + f"/{w.x.draft_result.slug}/"},
         get=expect(E404, anon=E404),
     ),
@@ -574,7 +581,7 @@ CASES = [
 
 def _url(entry, world):
     kwargs = entry.kwargs(world) if entry.kwargs else {}
-    if entry.name == "wagtail_serve":
+    if entry.name == "page":
         path = kwargs["path"]
         url = "/" + path if path else "/"
     else:

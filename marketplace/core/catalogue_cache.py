@@ -1,0 +1,70 @@
+"""Cached figures of the public catalogue: result counts and facet choices of the browse pages.
+
+Counting 100,000 live listings and collecting the cities of every institute with an instrument cost
+more than the rest of a browse page together, and both change only when a listing is published,
+unpublished or deleted, an organisation or an offer changes, or opening hours and blackouts change (the
+"free on" facet). Each of those bumps one version number (`bump`); every cached figure carries the
+version it was computed under in its key, so a change is visible on the very next request. The time-out
+is only a safety net (`CATALOGUE_CACHE_SECONDS`).
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+
+VERSION_KEY = "catalogue:version"
+
+
+def version() -> int:
+    value = cache.get(VERSION_KEY)
+    if value is None:
+        # Unknown (cache cleared or evicted): start a fresh series that no stale entry can share.
+        import time
+
+        value = time.time_ns()
+        cache.add(VERSION_KEY, value, None)
+        value = cache.get(VERSION_KEY, value)
+    return value
+
+
+def bump(*args, **kwargs) -> None:
+    """Make every cached catalogue figure stale (a signal receiver: takes and ignores any arguments)."""
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # not set yet, or evicted
+        version()
+        cache.incr(VERSION_KEY)
+
+
+def cached(name: str, compute, *parts):
+    """`compute()` cached under `name`, the given key parts and the current catalogue version (computed
+    every time when `CATALOGUE_CACHE_SECONDS` is 0)."""
+    timeout = getattr(settings, "CATALOGUE_CACHE_SECONDS", 0)
+    if timeout <= 0:
+        return compute()
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest() if parts else "-"
+    key = f"catalogue:{name}:{version()}:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout)
+    return value
+
+
+class CachedCountPaginator(Paginator):
+    """A paginator whose total count is cached per query (its SQL and parameters) and catalogue version."""
+
+    @cached_property
+    def count(self):
+        query = getattr(self.object_list, "query", None)
+        if query is None:
+            return super().count
+        try:
+            sql, params = query.sql_with_params()
+        except EmptyResultSet:  # e.g. `pk__in=[]`: nothing to count
+            return 0
+        return cached("count", lambda: self.object_list.count(), self.object_list.db, sql, params)
