@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from marketplace.accounts import selectors as account_selectors
 from marketplace.core.catalogue_cache import CachedCountPaginator
 from marketplace.core.pagecache import cache_anonymous_page
-from marketplace.core.search import search_ids
+from marketplace.core.search import pages_with_ids, search_ids
 from marketplace.payments import services as payment_services
 
 from . import calendars, selectors, services
@@ -55,7 +55,7 @@ def browse(request):
     queryset = selectors.live_instruments().select_related("institute", "category", "main_photo")
     query = (request.GET.get("q") or "").strip()[:200]
     if query:
-        queryset = queryset.filter(pk__in=_search_ids(query))
+        queryset = queryset.filter(pk__in=pages_with_ids(_search_ids(query)))
     filterset = InstrumentFilter(request.GET or None, queryset=queryset.order_by("title"), request=request)
     results = filterset.qs if filterset.is_bound and filterset.is_valid() else queryset.order_by("title")
     paginator = CachedCountPaginator(results, PAGE_SIZE)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from marketplace.accounts import selectors as account_selectors
 from marketplace.core.catalogue_cache import CachedCountPaginator
 from marketplace.core.pagecache import cache_anonymous_page
-from marketplace.core.search import search_ids
+from marketplace.core.search import pages_with_ids, search_ids
 from marketplace.payments import services as payment_services
 
 from . import selectors, services
@@ -60,7 +60,7 @@ def browse(request):
     queryset = selectors.live_results().select_related("institute", "field")
     query = (request.GET.get("q") or "").strip()[:200]
     if query:
-        queryset = queryset.filter(pk__in=_search_ids(query))
+        queryset = queryset.filter(pk__in=pages_with_ids(_search_ids(query)))
     ordered = queryset.order_by("-first_published_at", "pk")
     filterset = ResultFilter(request.GET or None, queryset=ordered, request=request)
     results = filterset.qs if filterset.is_bound and filterset.is_valid() else ordered
