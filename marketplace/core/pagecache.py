@@ -35,7 +35,6 @@ AVAILABILITY_KEY = "catalogue:availability"
 # rendering had left on its request: what must still happen on every view (the listing view counter).
 served_from_cache = Signal()
 MAX_QUERY_LENGTH = 512
-MESSAGES_COOKIE = "messages"
 
 
 def _counter(key):
@@ -62,7 +61,7 @@ def _cacheable_request(request) -> bool:
         getattr(settings, "PAGE_CACHE_SECONDS", 0) > 0
         and request.method in ("GET", "HEAD")
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and MESSAGES_COOKIE not in request.COOKIES
+        and getattr(settings, "MESSAGE_COOKIE_NAME", "messages") not in request.COOKIES
         and len(request.META.get("QUERY_STRING", "")) <= MAX_QUERY_LENGTH
         and not getattr(request, "is_preview", False)
     )
