@@ -101,32 +101,40 @@ def next_free_slot(instrument, *, now, opening_hours, blackouts, busy, max_days=
     """The first start time (aware) at which a minimum-length booking fits, or None within the horizon."""
     earliest = earliest_start(instrument, now)
     latest = now + timedelta(days=instrument.horizon_days)
-    length = timedelta(minutes=instrument.min_booking_minutes)
-    step = instrument.slot_minutes
     blocked = sorted([(b.start, b.end) for b in blackouts] + list(busy))
-    periods_by_day = {}
-    for p in opening_hours:
-        periods_by_day.setdefault(p.weekday, []).append(p)
     day = local(earliest).date()
     for _offset in range(min(instrument.horizon_days, max_days) + 1):
-        for period in sorted(periods_by_day.get(day.weekday(), []), key=lambda p: p.opens):
-            open_at, close_at = _aware(day, period.opens), _aware(day, period.closes)
-            candidate = open_at
-            if candidate < earliest:
-                minutes = math.ceil((earliest - open_at).total_seconds() / 60 / step) * step
-                candidate = open_at + timedelta(minutes=minutes)
-            # Align to the slot grid of the day.
-            offset = _minute_of_day(local(candidate)) % step
-            if offset:
-                candidate += timedelta(minutes=step - offset)
-            while candidate + length <= close_at and candidate <= latest:
-                clash = next((e for s, e in blocked if overlaps(candidate, candidate + length, s, e)), None)
-                if clash is None:
-                    return candidate
-                # Jump past the clash, back onto the grid.
-                minutes = math.ceil((clash - open_at).total_seconds() / 60 / step) * step
-                candidate = max(candidate + timedelta(minutes=step), open_at + timedelta(minutes=minutes))
+        found = first_free_on_day(instrument, day, earliest=earliest, latest=latest, opening_hours=opening_hours,
+                                  blocked=blocked)  # fmt: skip
+        if found:
+            return found
         day += timedelta(days=1)
+    return None
+
+
+def first_free_on_day(instrument, day, *, earliest, latest, opening_hours, blocked):
+    """The first start (aware) on `day`, not before `earliest` nor after `latest`, at which a booking of
+    the instrument's minimum length fits the opening hours and clashes with no `blocked` (start, end)."""
+    length = timedelta(minutes=instrument.min_booking_minutes)
+    step = instrument.slot_minutes
+    periods = sorted((p for p in opening_hours if p.weekday == day.weekday()), key=lambda p: p.opens)
+    for period in periods:
+        open_at, close_at = _aware(day, period.opens), _aware(day, period.closes)
+        candidate = open_at
+        if candidate < earliest:
+            minutes = math.ceil((earliest - open_at).total_seconds() / 60 / step) * step
+            candidate = open_at + timedelta(minutes=minutes)
+        # Align to the slot grid of the day.
+        offset = _minute_of_day(local(candidate)) % step
+        if offset:
+            candidate += timedelta(minutes=step - offset)
+        while candidate + length <= close_at and candidate <= latest:
+            clash = next((e for s, e in blocked if overlaps(candidate, candidate + length, s, e)), None)
+            if clash is None:
+                return candidate
+            # Jump past the clash, back onto the grid.
+            minutes = math.ceil((clash - open_at).total_seconds() / 60 / step) * step
+            candidate = max(candidate + timedelta(minutes=step), open_at + timedelta(minutes=minutes))
     return None
 
 

@@ -167,13 +167,37 @@ def attach_next_free_slots(instruments, now=None):
 
 
 def free_on_date_filter(day: date):
-    """Q for instruments with some opening time on `day` that is neither fully booked nor blacked out
-    for the whole day (a coarse test in SQL; the listing shows the exact free slots)."""
+    """Q for instruments with some opening time on `day` that is neither blacked out for the whole day
+    nor fully occupied: a booking of the instrument's minimum length still fits between that day's
+    bookings and blackouts. Only instruments with a booking or a blackout on that day are examined in
+    Python (a day's worth of bookings); the rest is decided in SQL."""
     start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
     end = start + timedelta(days=1)
     open_that_day = OpeningHours.objects.filter(weekday=day.weekday()).values("instrument_id")
     closed_all_day = Blackout.objects.filter(start__lte=start, end__gte=end).values("instrument_id")
-    return Q(pk__in=open_that_day) & ~Q(pk__in=closed_all_day)
+    return Q(pk__in=open_that_day) & ~Q(pk__in=closed_all_day) & ~Q(pk__in=fully_occupied_on(day, start, end))
+
+
+def fully_occupied_on(day, start, end):
+    """Ids of the instruments whose bookings and blackouts leave no free slot on `day` ([start, end))."""
+    occupied = set(
+        Booking.objects.filter(status__in=ACTIVE_STATUSES, start__lt=end, end__gt=start).values_list(
+            "instrument_id", flat=True
+        )
+    ) | set(Blackout.objects.filter(start__lt=end, end__gt=start).values_list("instrument_id", flat=True))
+    if not occupied:
+        return []
+    hours, blackouts, busy = availability_data(occupied, start, end)
+    instruments = InstrumentPage.objects.filter(pk__in=occupied).only("pk", "min_booking_minutes", "slot_minutes")
+    full = []
+    for instrument in instruments:
+        blocked = sorted([(b.start, b.end) for b in blackouts[instrument.pk]] + busy[instrument.pk])
+        free = availability.first_free_on_day(
+            instrument, day, earliest=start, latest=end, opening_hours=hours[instrument.pk], blocked=blocked
+        )
+        if free is None:
+            full.append(instrument.pk)
+    return sorted(full)
 
 
 def week_calendar(instrument, week_start: date, now=None):

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from equipment import services
-from equipment.models import Booking, BookingMode, BookingStatus, ResourceKind
+from equipment.models import Blackout, Booking, BookingMode, BookingStatus, ResourceKind
 from tests.equipment.conftest import make_instrument, slot
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +91,41 @@ def test_free_on_a_date_filter(client, institute, instrument):
     client.cookies["language"] = "en"
     html = client.get(f"/instruments/?free_on={day.isoformat()}").content.decode()
     assert "Scanning electron microscope" in html and "Weekend only" not in html
+
+
+def _free_on(client, day):
+    client.cookies["language"] = "en"
+    return client.get(f"/instruments/?free_on={day.isoformat()}").content.decode()
+
+
+def test_free_on_a_date_leaves_out_a_fully_booked_day(client, instrument, book):
+    """Open 08:00–20:00: booked 08:00–14:00 and 14:00–20:00 on the day, nothing fits any more."""
+    day = timezone.localdate() + timedelta(days=5)
+    book(*slot(days_ahead=5, hour=8, hours=6))
+    assert "Scanning electron microscope" in _free_on(client, day)  # the afternoon is still free
+    book(*slot(days_ahead=5, hour=14, hours=6))
+    assert "Scanning electron microscope" not in _free_on(client, day)
+    assert "Scanning electron microscope" in _free_on(client, day + timedelta(days=1))
+
+
+def test_free_on_a_date_counts_blackouts_with_bookings(client, instrument, book, facility_manager):
+    day = timezone.localdate() + timedelta(days=5)
+    book(*slot(days_ahead=5, hour=8, hours=8))
+    start, _ = slot(days_ahead=5, hour=16)
+    Blackout.objects.create(instrument=instrument, start=start, end=start + timedelta(hours=4), reason="service")
+    assert "Scanning electron microscope" not in _free_on(client, day)
+
+
+def test_free_on_a_date_keeps_a_gap_shorter_than_the_day(client, instrument, book):
+    """A one-hour gap is enough for a one-hour minimum booking; a cancelled booking frees its hours."""
+    day = timezone.localdate() + timedelta(days=5)
+    book(*slot(days_ahead=5, hour=8, hours=8))
+    late = book(*slot(days_ahead=5, hour=17, hours=3))
+    assert "Scanning electron microscope" in _free_on(client, day)  # 16:00–17:00 is free
+    book(*slot(days_ahead=5, hour=16, hours=1))
+    assert "Scanning electron microscope" not in _free_on(client, day)
+    services.cancel_booking(late, actor=late.user, reason="plans changed")
+    assert "Scanning electron microscope" in _free_on(client, day)
 
 
 def test_nonsense_filter_values_are_ignored_not_errors(client, instrument):
