@@ -3,6 +3,7 @@
 from collections import defaultdict
 
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.lookups import Exact, In, IsNull
 from django.http import Http404
 
 from marketplace.accounts import selectors as account_selectors
@@ -10,6 +11,7 @@ from marketplace.accounts.models import Organization, Role
 
 from . import scope
 from .models import (
+    BLOCKING_MODES,
     AgreementStatus,
     ImpactReport,
     Inquiry,
@@ -17,6 +19,7 @@ from .models import (
     LicenceAgreement,
     LicenceOffer,
     ResultPage,
+    Territory,
 )
 
 
@@ -155,9 +158,11 @@ def offer_is_available(offer, today=None) -> bool:
     return scope.blocking_agreement(offer, agreements) is None
 
 
-def offers_filter(*, mode=None, express=None, min_price=None, max_price=None):
-    """Q on result pages having an offer with these properties (an EXISTS, so no duplicate rows)."""
-    offers = LicenceOffer.objects.filter(result_id=OuterRef("pk"))
+def offers_filter(*, mode=None, express=None, min_price=None, max_price=None, today=None):
+    """Q on result pages having an *available* offer with these properties (an EXISTS, so no duplicate
+    rows): an offer that a holding agreement blocks under the scope rule (ip_listings/scope.py) does not
+    count, so an exclusive licence already signed takes its result out of the "exclusive" facet."""
+    offers = LicenceOffer.objects.filter(result_id=OuterRef("pk")).filter(~Exists(blocking_agreements(today)))
     if mode:
         offers = offers.filter(mode=mode)
     if express:
@@ -167,6 +172,23 @@ def offers_filter(*, mode=None, express=None, min_price=None, max_price=None):
     if max_price is not None:
         offers = offers.filter(upfront_fee__lte=max_price)
     return Q(Exists(offers))
+
+
+def blocking_agreements(today=None):
+    """Holding agreements that block the offer of the enclosing query (`OuterRef` to a LicenceOffer row):
+    `scope.conflicts` in SQL. Same result; fields equal or either is all fields; territories equal or
+    either is worldwide; the offer or the agreement exclusive-type."""
+    blocking = sorted(BLOCKING_MODES)
+    worldwide = Territory.WORLDWIDE
+    return LicenceAgreement.objects.filter(
+        scope.holding_agreements_q(today),
+        Q(field_of_use__isnull=True)
+        | Q(field_of_use_id=OuterRef("field_of_use_id"))
+        | Q(IsNull(OuterRef("field_of_use_id"), True)),
+        Q(territory=OuterRef("territory")) | Q(territory=worldwide) | Q(Exact(OuterRef("territory"), worldwide)),
+        Q(mode__in=blocking) | Q(In(OuterRef("mode"), blocking)),
+        result_id=OuterRef("result_id"),
+    )
 
 
 def result_page_context(result, request):

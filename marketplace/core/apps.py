@@ -8,6 +8,7 @@ CATALOGUE_MODELS = [
     "equipment.Blackout",
     "ip_listings.ResultPage",
     "ip_listings.LicenceOffer",
+    "ip_listings.LicenceAgreement",  # an exclusive deal takes offers out of the offer facets
     "accounts.Organization",
     "wagtailcore.PageViewRestriction",
 ]
