@@ -9,6 +9,7 @@ is only a safety net (`CATALOGUE_CACHE_SECONDS`).
 """
 
 import hashlib
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -19,25 +20,32 @@ from django.utils.functional import cached_property
 VERSION_KEY = "catalogue:version"
 
 
-def version() -> int:
-    value = cache.get(VERSION_KEY)
+def counter(key) -> int:
+    """A version number kept in the cache under `key`."""
+    value = cache.get(key)
     if value is None:
         # Unknown (cache cleared or evicted): start a fresh series that no stale entry can share.
-        import time
-
-        value = time.time_ns()
-        cache.add(VERSION_KEY, value, None)
-        value = cache.get(VERSION_KEY, value)
+        cache.add(key, time.time_ns(), None)
+        value = cache.get(key, 0)
     return value
+
+
+def advance(key) -> None:
+    """Advance the version number under `key` (atomic on Redis)."""
+    try:
+        cache.incr(key)
+    except ValueError:  # not set yet, or evicted
+        counter(key)
+        cache.incr(key)
+
+
+def version() -> int:
+    return counter(VERSION_KEY)
 
 
 def bump(*args, **kwargs) -> None:
     """Make every cached catalogue figure stale (a signal receiver: takes and ignores any arguments)."""
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # not set yet, or evicted
-        version()
-        cache.incr(VERSION_KEY)
+    advance(VERSION_KEY)
 
 
 def cached(name: str, compute, *parts):

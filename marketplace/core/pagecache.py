@@ -37,23 +37,9 @@ served_from_cache = Signal()
 MAX_QUERY_LENGTH = 512
 
 
-def _counter(key):
-    value = cache.get(key)
-    if value is None:
-        import time
-
-        cache.add(key, time.time_ns(), None)
-        value = cache.get(key, 0)
-    return value
-
-
 def bump_availability(*args, **kwargs) -> None:
     """Make cached pages that show free or busy times stale (a signal receiver)."""
-    try:
-        cache.incr(AVAILABILITY_KEY)
-    except ValueError:
-        _counter(AVAILABILITY_KEY)
-        cache.incr(AVAILABILITY_KEY)
+    catalogue_cache.advance(AVAILABILITY_KEY)
 
 
 def _cacheable_request(request) -> bool:
@@ -74,7 +60,7 @@ def _key(request) -> str:
         get_language(),
         request.get_host(),
         catalogue_cache.version(),
-        _counter(AVAILABILITY_KEY),
+        catalogue_cache.counter(AVAILABILITY_KEY),
     )
     return "page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
