@@ -55,6 +55,19 @@ class TransferEvent(models.Model):
     startup_formed = models.BooleanField(_("startup formed"), default=False)
     # The instrument or result page the event concerns (per-instrument figures), when there is one.
     listing_id = models.PositiveBigIntegerField(_("listing page"), null=True, blank=True)
+    # The same page as a relation, so that the instrument figures can join pages to their events in one
+    # query (`selectors.instrument_rows`). No column of its own (it reads `listing_id`) and no database
+    # constraint: the ledger keeps its rows whatever happens to the page.
+    listing_page = models.ForeignObject(
+        "wagtailcore.Page",
+        on_delete=models.DO_NOTHING,
+        from_fields=["listing_id"],
+        to_fields=["id"],
+        related_name="transfer_events",
+        null=True,
+        editable=False,
+        verbose_name=_("listing page"),
+    )
     # The domain object money or hours are about, as "app_label.model:pk" (a booking, an agreement):
     # a refund subtracts from the income of the same subject.
     subject = models.CharField(_("subject"), max_length=96, blank=True)

@@ -12,7 +12,7 @@ def local_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_default_timezone())
 
 
-def _days_in_year(year):
+def days_in_year(year):
     return (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
 
 
@@ -77,7 +77,7 @@ class Period:
         while first < self.end_day:
             year_end = dt.date(year + 1, 1, 1)
             upto = min(self.end_day, year_end)
-            total += Decimal((upto - first).days) / Decimal(_days_in_year(year))
+            total += Decimal((upto - first).days) / Decimal(days_in_year(year))
             first, year = upto, year + 1
         return total
 

@@ -19,11 +19,32 @@ Rules:
 - Enterprises served are distinct enterprises with a completed booking or a signed agreement.
 """
 
+import datetime as dt
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db import NotSupportedError, connection
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    Func,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Collate, Round, TruncDate, TruncMonth
+from django.db.models.lookups import LessThan, LessThanOrEqual
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +53,7 @@ from marketplace.accounts.models import Organization, Role
 from marketplace.core.money import quantize
 
 from .models import ListingView, TransferEvent
+from .periods import days_in_year
 
 K = TransferEvent.Kind
 M = TransferEvent.DealMode
@@ -281,6 +303,18 @@ def _as_date(value):
 
 
 # --- instruments: usage, utilisation, income and cost ----------------------------------------------
+#
+# One grouped query gives every instrument of the scope its figures: the instrument pages joined to
+# their completed bookings and usage in the period, available hours and cost computed in SQL. The
+# dashboard reads the busiest rows and the totals of all rows in one go (`busiest_instruments`); only
+# the export reads every row (`instrument_usage`).
+#
+# Each instrument's available hours and cost are rounded once, as the rules say, inside the query and in
+# whole numbers (hundredths of an hour, fen), so that PostgreSQL (numeric) and SQLite (floating point)
+# agree to the cent and the totals are exact sums of the rows:
+#   available = planned hours per year × year fraction, to the nearest 0.01 h;
+#   cost = annual fixed cost × year fraction + variable rate × booked hours, half up to the fen;
+# the year fraction being `Period.year_fraction` from the local day of first publication (`YearWeights`).
 
 
 @dataclass
@@ -310,97 +344,259 @@ def _instrument_model():
     return InstrumentPage
 
 
-def _fixed_annual_cost():
-    return ExpressionWrapper(
-        F("purchase_price") / F("service_life_years") + F("annual_maintenance") + F("annual_staff_share"),
-        output_field=DecimalField(max_digits=20, decimal_places=6),
+VARIABLE_WITH_OPERATOR = ("assisted", "sample")  # booking modes whose hours also cost operator time
+EPOCH = dt.date(1970, 1, 1)
+
+
+def day_number(day: dt.date) -> int:
+    return (day - EPOCH).days
+
+
+class DayNumber(Func):
+    """Days from 1970-01-01 to a date expression, an integer (`day_number` in SQL; PostgreSQL, SQLite)."""
+
+    output_field = IntegerField()
+
+    def as_sql(self, compiler, connection, template=None, **extra):
+        if template is None:
+            raise NotSupportedError("DayNumber is written for PostgreSQL and SQLite.")
+        return super().as_sql(compiler, connection, template=template, **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="(%(expressions)s - DATE '1970-01-01')", **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        template = "CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+@dataclass(frozen=True)
+class YearWeights:
+    """`Period.year_fraction(since=day)` as a ratio of whole numbers, `weight(day) / unit`.
+
+    A day of a 365-day year weighs `unit / 365`, a day of a leap year `unit / 366` (`unit` is 365, 366
+    or 365 × 366, whichever makes both whole); the weight of a day is the sum over the period's days
+    from that day on. The period is cut into segments where the weight of one day changes."""
+
+    unit: int
+    segments: tuple  # (first day number, end day number (excluded), weight of each day), in order
+
+    @classmethod
+    def of(cls, period) -> "YearWeights":
+        years, day = [], period.first_day
+        while day < period.end_day:
+            upto = min(period.end_day, dt.date(day.year + 1, 1, 1))
+            years.append((day_number(day), day_number(upto), days_in_year(day.year)))
+            day = upto
+        unit = math.lcm(*{length for _first, _end, length in years})
+        segments = []
+        for first, end, length in years:
+            if segments and segments[-1][2] == unit // length:
+                segments[-1] = (segments[-1][0], end, unit // length)
+            else:
+                segments.append((first, end, unit // length))
+        return cls(unit, tuple(segments))
+
+    def weight(self, day: dt.date) -> int:
+        n = day_number(day)
+        return sum(w * max(0, end - max(first, n)) for first, end, w in self.segments)
+
+    def weight_expression(self, day):
+        """`weight` of a day-number expression, as one flat SQL CASE: a day n of segment (first, end, w)
+        weighs w × (end − n) plus the whole weight of the segments after it."""
+        after = [sum(w * (end - first) for first, end, w in self.segments[i + 1 :]) for i in range(len(self.segments))]
+        first, end, w = self.segments[0]
+        return Case(
+            When(LessThanOrEqual(day, Value(first)), then=Value(w * (end - first) + after[0])),
+            *[
+                When(LessThan(day, Value(end)), then=Value(w * end + rest) - Value(w) * day)
+                for (_first, end, w), rest in zip(self.segments, after, strict=True)
+            ],
+            default=Value(0),
+        )
+
+
+def _hundredths(expression):
+    """A decimal expression (hours, money) as a whole number of hundredths."""
+    return Cast(Round(ExpressionWrapper(expression * Value(100), output_field=MONEY)), BigIntegerField())
+
+
+def _from_hundredths(value) -> Decimal:
+    return Decimal(int(value or 0)).scaleb(-2)
+
+
+def _whole(expression):
+    return Cast(expression, BigIntegerField())
+
+
+def _display_title(english):
+    """The title the person reads: the English one in English where there is one."""
+    return Case(When(~Q(title_en=""), then=F("title_en")), default=F("title")) if english else F("title")
+
+
+def _by_code_point(expression):
+    """Text ordered by code point as Python orders strings (SQLite does; PostgreSQL needs "C")."""
+    return Collate(expression, "C") if connection.vendor == "postgresql" else expression
+
+
+def instrument_rows(scope, period):
+    """Instruments of the scope published before the period's end or with completed bookings or usage
+    in it, one row each (a `values()` queryset to order, slice or aggregate): `pk`, `sort_title` (the
+    title in the active language), `sort_path`, `completed_bookings`, `booked_hours`, `used_hours`,
+    `income` (before refunds) and, in hundredths (of an hour, a yuan), `available_c`, `cost_c`,
+    `booked_c`, `used_c`, `income_c`."""
+    in_period = Q(
+        transfer_events__kind__in=(K.BOOKING_COMPLETED, K.USAGE_RECORDED),
+        transfer_events__occurred_at__gte=period.start,
+        transfer_events__occurred_at__lt=period.end,
+    )
+    if scope is not None:
+        in_period &= Q(transfer_events__institute_id__in=scope)
+    instruments = _instrument_model().objects.annotate(usage=FilteredRelation("transfer_events", condition=in_period))
+    if scope is not None:
+        instruments = instruments.filter(institute_id__in=scope)
+
+    # Grouped by the instrument alone; its own columns are read through Min() (the same value on each
+    # of its joined ledger rows), so that the database groups by nothing else.
+    completed = Q(usage__kind=K.BOOKING_COMPLETED)
+    local_day = DayNumber(TruncDate("first_published_at", tzinfo=timezone.get_default_timezone()))
+    rows = (
+        instruments.values("pk")
+        .annotate(
+            usage_events=Count("usage"),
+            completed_bookings=Count("usage", filter=completed),
+            booked_hours=Coalesce(Sum("usage__hours", filter=completed), ZERO, output_field=HOURS),
+            used_hours=Coalesce(Sum("usage__hours", filter=Q(usage__kind=K.USAGE_RECORDED)), ZERO, output_field=HOURS),
+            income=Coalesce(Sum("usage__amount", filter=completed), ZERO, output_field=MONEY),
+            published=Min("first_published_at"),
+            published_day=Min(local_day),
+        )
+        .filter(Q(usage_events__gt=0) | Q(published__lt=period.end))
+    )
+
+    # The year fraction is weight / unit.
+    weights = YearWeights.of(period)
+    unit = weights.unit
+    weight = Case(
+        When(published_day__isnull=True, then=Value(0)), default=weights.weight_expression(F("published_day"))
+    )
+    # Available: planned × weight / unit to the nearest hundredth; never half-way (unit is odd or twice an
+    # odd number, planned × weight × 200 a multiple of 4).
+    available_c = (_whole(Min("planned_hours_per_year")) * weight * 200 + unit) / (2 * unit)
+    # Cost in fen: fixed × weight / (life × unit) + variable rate × booked hours, half up, where fixed =
+    # purchase + (maintenance + staff) × life is the annual fixed cost times the life, in fen. Whole parts
+    # and remainders are kept apart, so that no product outgrows 64 bits.
+    life = _whole(F("service_life_years"))
+    fixed = Min(
+        _hundredths(F("purchase_price")) + _hundredths(F("annual_maintenance") + F("annual_staff_share")) * life
+    )
+    share, denominator = fixed * weight, Min(life) * unit
+    share_fen = share / denominator
+    share_rest = share - share_fen * denominator  # in 1/denominator fen
+    variable_rate = Case(
+        When(
+            booking_mode__in=VARIABLE_WITH_OPERATOR,
+            then=F("consumables_per_hour") + F("utilities_per_hour") + F("operator_per_hour"),
+        ),
+        default=F("consumables_per_hour") + F("utilities_per_hour"),
+    )
+    variable = Min(_hundredths(variable_rate)) * _hundredths(F("booked_hours"))  # in 1/100 fen
+    variable_fen = variable / 100
+    variable_rest = variable - variable_fen * 100  # in 1/100 fen
+    half_up = (share_rest * 100 + variable_rest * denominator + denominator * 50) / (denominator * 100)
+    return rows.annotate(
+        sort_title=_by_code_point(Min(_display_title(_english()))),
+        sort_path=Min("path"),
+        available_c=available_c,
+        cost_c=share_fen + variable_fen + half_up,
+        booked_c=_hundredths(F("booked_hours")),
+        used_c=_hundredths(F("used_hours")),
+        income_c=_hundredths(F("income")),
     )
 
 
-def _variable_rate(instrument):
-    rate = Decimal(instrument["consumables_per_hour"]) + Decimal(instrument["utilities_per_hour"])
-    if instrument["booking_mode"] in ("assisted", "sample"):
-        rate += Decimal(instrument["operator_per_hour"])
-    return rate
+BUSIEST_FIRST = ("-booked_hours", "-used_hours", "sort_title", "sort_path")
+ROW_FIELDS = ("pk", "sort_title", "completed_bookings", "booked_hours", "used_hours", "income", "available_c", "cost_c")
+TOTALLED = ("completed_bookings", "booked_c", "used_c", "available_c", "income_c", "cost_c")
 
 
-def instrument_usage(scope, period, *, limit=None) -> list[InstrumentFigures]:
-    """Per instrument: completed bookings, booked and used hours, income, available hours,
-    utilisation and cost. Instruments of the scope published before the period's end are listed,
-    busiest first; with `limit`, only that many."""
-    InstrumentPage = _instrument_model()
-    usage = {
-        row["listing_id"]: row
-        for row in events(scope, period, K.BOOKING_COMPLETED, K.USAGE_RECORDED)
-        .filter(listing_id__isnull=False)
-        .values("listing_id")
-        .annotate(
-            bookings=Count("pk", filter=Q(kind=K.BOOKING_COMPLETED)),
-            booked_hours=_hours_sum(Q(kind=K.BOOKING_COMPLETED)),
-            used_hours=_hours_sum(Q(kind=K.USAGE_RECORDED)),
-            income=_money_sum("amount", Q(kind=K.BOOKING_COMPLETED)),
-        )
-        .order_by()
-    }
-    refunds = dict(
+def _instrument_refunds(scope, period) -> dict:
+    """Refunds in the period of completed bookings, per instrument (few rows)."""
+    return dict(
         booking_refunds(scope, period)
         .filter(listing_id__isnull=False)
         .values_list("listing_id")
         .annotate(total=Sum("amount"))
         .order_by()
     )
-    instruments = InstrumentPage.objects.filter(
-        Q(pk__in=list(usage)) | Q(first_published_at__lt=period.end, first_published_at__isnull=False)
-    )
-    if scope is not None:
-        instruments = instruments.filter(institute_id__in=scope)
-    instruments = instruments.annotate(fixed_cost=_fixed_annual_cost()).values(
-        "pk",
-        "title",
-        "title_en",
-        "first_published_at",
-        "planned_hours_per_year",
-        "fixed_cost",
-        "consumables_per_hour",
-        "utilities_per_hour",
-        "operator_per_hour",
-        "booking_mode",
-        "currency",
-    )
-    english = _english()
-    tz = timezone.get_default_timezone()
-    rows = []
-    for instrument in instruments:
-        used = usage.get(instrument["pk"], {})
-        published = instrument["first_published_at"]
-        fraction = period.year_fraction(since=published.astimezone(tz).date()) if published else ZERO
-        figures = InstrumentFigures(
-            pk=instrument["pk"],
-            title=(instrument["title_en"] if english and instrument["title_en"] else instrument["title"]),
-            bookings=used.get("bookings", 0),
-            booked_hours=used.get("booked_hours", ZERO),
-            used_hours=used.get("used_hours", ZERO),
-            income=used.get("income", ZERO) - refunds.get(instrument["pk"], ZERO),
-            available_hours=(Decimal(instrument["planned_hours_per_year"]) * fraction).quantize(Decimal("0.01")),
-        )
-        figures.cost = quantize(
-            Decimal(instrument["fixed_cost"] or 0) * fraction + _variable_rate(instrument) * figures.booked_hours
-        )
-        rows.append(figures)
-    rows.sort(key=lambda r: (-r.booked_hours, -r.used_hours, r.title))
-    return rows[:limit] if limit else rows
 
 
-def instrument_totals(rows) -> dict:
-    booked = sum((r.booked_hours for r in rows), ZERO)
-    available = sum((r.available_hours for r in rows), ZERO)
-    income = sum((r.income for r in rows), ZERO)
-    cost = sum((r.cost for r in rows), ZERO)
+def _figures(row, refunds) -> InstrumentFigures:
+    return InstrumentFigures(
+        pk=row["pk"],
+        title=row["sort_title"],
+        bookings=row["completed_bookings"],
+        booked_hours=row["booked_hours"],
+        used_hours=row["used_hours"],
+        income=row["income"] - refunds.get(row["pk"], ZERO),
+        available_hours=_from_hundredths(row["available_c"]),
+        cost=_from_hundredths(row["cost_c"]),
+    )
+
+
+def instrument_usage(scope, period, *, limit=None) -> list[InstrumentFigures]:
+    """Per instrument: completed bookings, booked and used hours, income, available hours,
+    utilisation and cost. Instruments of the scope published before the period's end are listed,
+    busiest first (booked hours, then used hours, then title); with `limit`, only that many."""
+    rows = instrument_rows(scope, period).order_by(*BUSIEST_FIRST).values(*ROW_FIELDS)
+    if limit:
+        rows = rows[:limit]
+    refunds = _instrument_refunds(scope, period)
+    return [_figures(row, refunds) for row in rows]
+
+
+class OverAll(Func):
+    """An aggregate of all the rows of a query on each of its rows, before any LIMIT: `SUM(x) OVER ()`."""
+
+    template = "%(function)s(%(expressions)s) OVER ()"
+    contains_over_clause = True
+
+    def get_group_by_cols(self):
+        return []  # computed over the grouped rows
+
+
+def busiest_instruments(scope, period, *, limit) -> tuple[list[InstrumentFigures], dict]:
+    """`instrument_usage(scope, period, limit=limit)` and the totals of all instruments (those
+    `instrument_totals(instrument_usage(scope, period))` gives), in one query: the totals are sums over
+    every row, returned with each of the first rows."""
+    totals = {f"all_{name}": OverAll(F(name), function="SUM", output_field=BigIntegerField()) for name in TOTALLED}
+    totals["all_instruments"] = OverAll(F("pk"), function="COUNT", output_field=BigIntegerField())
+    rows = list(
+        instrument_rows(scope, period).annotate(**totals).order_by(*BUSIEST_FIRST).values(*ROW_FIELDS, *totals)[:limit]
+    )
+    refunds = _instrument_refunds(scope, period)
+    if not rows:
+        return [], _totals(0, 0, ZERO, ZERO, ZERO, ZERO, ZERO)
+    # Refunds subtract from the income of listed instruments only: look up the few refunded ones.
+    listed = instrument_rows(scope, period).filter(pk__in=list(refunds)).values_list("pk", flat=True)
+    sums = rows[0]
+    return [_figures(row, refunds) for row in rows], _totals(
+        sums["all_instruments"],
+        sums["all_completed_bookings"],
+        _from_hundredths(sums["all_booked_c"]),
+        _from_hundredths(sums["all_used_c"]),
+        _from_hundredths(sums["all_available_c"]),
+        _from_hundredths(sums["all_income_c"]) - sum((refunds[pk] for pk in listed), ZERO),
+        _from_hundredths(sums["all_cost_c"]),
+    )
+
+
+def _totals(instruments, bookings, booked, used, available, income, cost) -> dict:
     return {
-        "instruments": len(rows),
-        "bookings": sum(r.bookings for r in rows),
+        "instruments": instruments,
+        "bookings": bookings,
         "booked_hours": booked,
-        "used_hours": sum((r.used_hours for r in rows), ZERO),
+        "used_hours": used,
         "available_hours": available,
         "utilisation": _ratio(booked, available),
         "income": quantize(income),
@@ -408,6 +604,19 @@ def instrument_totals(rows) -> dict:
         "surplus": quantize(income - cost),
         "has_surplus": income - cost > 0,
     }
+
+
+def instrument_totals(rows) -> dict:
+    """Totals of a list of `InstrumentFigures` (the export's total line)."""
+    return _totals(
+        len(rows),
+        sum(r.bookings for r in rows),
+        sum((r.booked_hours for r in rows), ZERO),
+        sum((r.used_hours for r in rows), ZERO),
+        sum((r.available_hours for r in rows), ZERO),
+        sum((r.income for r in rows), ZERO),
+        sum((r.cost for r in rows), ZERO),
+    )
 
 
 def _english():
@@ -426,15 +635,15 @@ DASHBOARD_INSTRUMENTS = 50
 def dashboard(scope, period) -> dict:
     totals = ledger_totals(scope, period)
     deals = deals_by_mode(scope, period)
-    instruments = instrument_usage(scope, period)
     served = enterprises_served(scope, period)
+    instruments, instrument_totals = busiest_instruments(scope, period, limit=DASHBOARD_INSTRUMENTS)
     return {
         "totals": totals,
         "funnel": funnel(scope, period, totals),
         "deals": deals,
         "deals_total": deals_total(deals),
-        "instruments": instruments[:DASHBOARD_INSTRUMENTS],
-        "instrument_totals": instrument_totals(instruments),
+        "instruments": instruments,
+        "instrument_totals": instrument_totals,
         "enterprises": served,
         "enterprises_total": sum(r["count"] for r in served),
         "trends": monthly_trends(scope, period),
