@@ -20,6 +20,7 @@ Rules:
 """
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -52,6 +53,7 @@ from django.utils.translation import gettext_lazy as _
 from marketplace.accounts.models import Organization, Role
 from marketplace.core.money import quantize
 
+from . import figures_cache
 from .models import ListingView, TransferEvent
 from .periods import days_in_year
 
@@ -632,14 +634,22 @@ def _english():
 DASHBOARD_INSTRUMENTS = 50
 
 
-def dashboard(scope, period) -> dict:
+def dashboard(scope, period, *, cached=True) -> dict:
+    """Everything one dashboard shows, cached (`figures_cache`; `cached=False` computes it afresh)
+    except the funnel's listing views: a counter updated in place on every page view, so read anew
+    each time (one indexed sum)."""
+    compute = functools.partial(_dashboard_figures, scope, period)
+    figures = figures_cache.cached("dashboard", scope, period, compute) if cached else compute()
+    return {**figures, "funnel": funnel(scope, period, figures["totals"])}
+
+
+def _dashboard_figures(scope, period) -> dict:
     totals = ledger_totals(scope, period)
     deals = deals_by_mode(scope, period)
     served = enterprises_served(scope, period)
     instruments, instrument_totals = busiest_instruments(scope, period, limit=DASHBOARD_INSTRUMENTS)
     return {
         "totals": totals,
-        "funnel": funnel(scope, period, totals),
         "deals": deals,
         "deals_total": deals_total(deals),
         "instruments": instruments,
@@ -650,8 +660,14 @@ def dashboard(scope, period) -> dict:
     }
 
 
-def public_figures(period) -> dict:
-    """Platform-wide aggregates only: no institute, enterprise or instrument names."""
+def public_figures(period, *, cached=True) -> dict:
+    """Platform-wide aggregates only: no institute, enterprise or instrument names. Cached like the
+    dashboard."""
+    compute = functools.partial(_public_figures, period)
+    return figures_cache.cached("public", None, period, compute) if cached else compute()
+
+
+def _public_figures(period) -> dict:
     totals = ledger_totals(None, period)
     deals = deals_by_mode(None, period)
     served = enterprises_served(None, period)

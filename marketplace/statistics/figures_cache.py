@@ -1,0 +1,97 @@
+"""Cached dashboard figures that are never stale.
+
+A dashboard's figures come from the ledger, the instrument pages and the organisations, and take
+seconds to compute for the whole platform. A computed copy is kept in Django's cache under a key made
+of what was asked (figures, scope, period, language) and of marks of the data it was computed from:
+
+- the newest ledger row, the newest instrument page and the newest Wagtail page log entry (every
+  publish, unpublish, move, copy or deletion done through Wagtail writes one): the ledger is
+  append-only, so a new fact is a new, higher id. One query reads the three from primary-key indexes,
+  so a change made by any process shows on the next request, whatever the cache backend;
+- a version number in the cache, bumped (now and again when the transaction commits) whenever a ledger
+  row, an instrument page or an organisation is saved or deleted through the ORM: changes the marks
+  cannot see (an instrument's costs changed in code, an enterprise's size class, a ledger row
+  committed after a newer one). With a shared cache (Redis) this reaches every process; with each
+  process's own memory cache, only the process that made the change.
+
+The time-out (`STATISTICS_CACHE_SECONDS`, 10 minutes by default; 0 turns the cache off) only bounds
+how long an unused copy takes up memory.
+"""
+
+import hashlib
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.utils.translation import get_language
+
+VERSION_KEY = "statistics:figures-version"
+DEFAULT_SECONDS = 600
+
+
+def version() -> int:
+    value = cache.get(VERSION_KEY)
+    if value is None:
+        # Unknown (cache cleared or evicted): start a series that no earlier copy can share.
+        cache.add(VERSION_KEY, time.time_ns(), None)
+        value = cache.get(VERSION_KEY, 0)
+    return value
+
+
+def _bump():
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # not set yet, or evicted: a fresh series is just as new
+        cache.set(VERSION_KEY, time.time_ns(), None)
+
+
+def changed(*args, **kwargs) -> None:
+    """Make every cached figure stale, now and when the current transaction commits (a signal
+    receiver: takes and ignores any arguments)."""
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def marks() -> tuple:
+    """(newest ledger row id, newest instrument page id, newest page log entry id), one query."""
+    from wagtail.models import PageLogEntry
+
+    from equipment.models import InstrumentPage
+
+    from .models import TransferEvent
+
+    quote = connection.ops.quote_name
+    newest = ", ".join(
+        f"(SELECT MAX({quote(m._meta.pk.column)}) FROM {quote(m._meta.db_table)})"  # noqa: S608 - no input
+        for m in (TransferEvent, InstrumentPage, PageLogEntry)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {newest}")
+        return tuple(cursor.fetchone())
+
+
+def key(name, scope, period) -> str:
+    who = "all" if scope is None else ",".join(str(pk) for pk in sorted(scope))
+    parts = [name, who, period.first_day.isoformat(), period.end_day.isoformat(), get_language() or "-"]
+    parts += [str(mark) for mark in (*marks(), version())]
+    text = ":".join(parts)
+    # Short enough for any backend (memcached allows 250 characters).
+    return f"statistics:{text}" if len(text) < 200 else f"statistics:{hashlib.sha256(text.encode()).hexdigest()}"
+
+
+def timeout() -> int:
+    return getattr(settings, "STATISTICS_CACHE_SECONDS", DEFAULT_SECONDS)
+
+
+def cached(name, scope, period, compute):
+    """`compute()`, or its copy computed from the same data."""
+    if timeout() <= 0:
+        return compute()
+    # The key is read before computing: the figures are at least as new as the marks they are filed under.
+    figures_key = key(name, scope, period)
+    figures = cache.get(figures_key)
+    if figures is None:
+        figures = compute()
+        cache.set(figures_key, figures, timeout())
+    return figures
