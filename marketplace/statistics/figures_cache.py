@@ -4,18 +4,18 @@ A dashboard's figures come from the ledger, the instrument pages and the organis
 seconds to compute for the whole platform. A computed copy is kept in Django's cache under a key made
 of what was asked (figures, scope, period, language) and of marks of the data it was computed from:
 
-- the newest ledger row, the newest instrument page and the newest Wagtail page log entry (every
-  publish, unpublish, move, copy or deletion done through Wagtail writes one): the ledger is
-  append-only, so a new fact is a new, higher id. One query reads the three from primary-key indexes,
-  so a change made by any process shows on the next request, whatever the cache backend;
+- of the ledger, the instrument pages and Wagtail's page log (every publish, unpublish, move, copy or
+  deletion done through Wagtail writes an entry): the newest id, and how many of the last thousand ids
+  exist. The ledger is append-only, so a new fact is a new id: a higher one, or a lower one committed
+  after a higher one (which the count notices). One query reads them from the primary-key indexes, so
+  a change made by any process shows on the next request, whatever the cache backend;
 - a version number in the cache, bumped (now and again when the transaction commits) whenever a ledger
   row, an instrument page or an organisation is saved or deleted through the ORM: changes the marks
-  cannot see (an instrument's costs changed in code, an enterprise's size class, a ledger row
-  committed after a newer one). With a shared cache (Redis) this reaches every process; with each
-  process's own memory cache, only the process that made the change.
+  cannot see (an instrument's costs changed in code rather than published, an enterprise's size
+  class). With a shared cache (Redis) this reaches every process; with each process's own memory
+  cache, only the process that made the change, and the others see it when the time-out ends.
 
-The time-out (`STATISTICS_CACHE_SECONDS`, 10 minutes by default; 0 turns the cache off) only bounds
-how long an unused copy takes up memory.
+The time-out is `STATISTICS_CACHE_SECONDS` (10 minutes by default; 0 turns the cache off).
 """
 
 import hashlib
@@ -53,8 +53,12 @@ def changed(*args, **kwargs) -> None:
     transaction.on_commit(_bump)
 
 
+RECENT_IDS = 1000  # rows committed this far out of order are noticed
+
+
 def marks() -> tuple:
-    """(newest ledger row id, newest instrument page id, newest page log entry id), one query."""
+    """For the ledger, the instrument pages and the page log: the newest id and how many of the
+    `RECENT_IDS` ids before it exist; one query, on primary-key indexes."""
     from wagtail.models import PageLogEntry
 
     from equipment.models import InstrumentPage
@@ -62,12 +66,13 @@ def marks() -> tuple:
     from .models import TransferEvent
 
     quote = connection.ops.quote_name
-    newest = ", ".join(
-        f"(SELECT MAX({quote(m._meta.pk.column)}) FROM {quote(m._meta.db_table)})"  # noqa: S608 - no input
-        for m in (TransferEvent, InstrumentPage, PageLogEntry)
-    )
+    columns = []
+    for model in (TransferEvent, InstrumentPage, PageLogEntry):
+        table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+        newest = f"(SELECT MAX({pk}) FROM {table})"  # noqa: S608 - names from the models, no input
+        columns += [newest, f"(SELECT COUNT(*) FROM {table} WHERE {pk} > {newest} - {RECENT_IDS})"]  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {newest}")
+        cursor.execute(f"SELECT {', '.join(columns)}")
         return tuple(cursor.fetchone())
 
 
