@@ -5,9 +5,9 @@ seconds to compute for the whole platform. A computed copy is kept in Django's c
 of what was asked (figures, scope, period, language) and of marks of the data it was computed from:
 
 - of the ledger, the instrument pages and Wagtail's page log (every publish, unpublish, move, copy or
-  deletion done through Wagtail writes an entry): the newest id, and how many of the last thousand ids
-  exist. The ledger is append-only, so a new fact is a new id: a higher one, or a lower one committed
-  after a higher one (which the count notices). One query reads them from the primary-key indexes, so
+  deletion done through Wagtail writes an entry): the newest id and the sum of the thousand newest.
+  The ledger is append-only, so a new fact is a new id: a higher one, or a lower one committed after
+  higher ones (which changes the sum). One query reads them from the primary-key indexes, so
   a change made by any process shows on the next request, whatever the cache backend;
 - a version number in the cache, bumped (now and again when the transaction commits) whenever a ledger
   row, an instrument page or an organisation is saved or deleted through the ORM: changes the marks
@@ -57,8 +57,9 @@ RECENT_IDS = 1000  # rows committed this far out of order are noticed
 
 
 def marks() -> tuple:
-    """For the ledger, the instrument pages and the page log: the newest id and how many of the
-    `RECENT_IDS` ids before it exist; one query, on primary-key indexes."""
+    """For the ledger, the instrument pages and the page log: the newest id and the sum of the
+    `RECENT_IDS` newest (which changes when a row is committed after newer ones); one query, on
+    primary-key indexes."""
     from wagtail.models import PageLogEntry
 
     from equipment.models import InstrumentPage
@@ -69,8 +70,8 @@ def marks() -> tuple:
     columns = []
     for model in (TransferEvent, InstrumentPage, PageLogEntry):
         table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
-        newest = f"(SELECT MAX({pk}) FROM {table})"  # noqa: S608 - names from the models, no input
-        columns += [newest, f"(SELECT COUNT(*) FROM {table} WHERE {pk} > {newest} - {RECENT_IDS})"]  # noqa: S608
+        recent = f"SELECT {pk} FROM {table} ORDER BY {pk} DESC LIMIT {RECENT_IDS}"  # noqa: S608 - no input
+        columns += [f"(SELECT MAX({pk}) FROM {table})", f"(SELECT SUM({pk}) FROM ({recent}) recent)"]  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(columns)}")
         return tuple(cursor.fetchone())

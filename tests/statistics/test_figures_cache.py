@@ -77,6 +77,18 @@ def test_a_row_written_by_another_process_shows_too(client, staff_user, known_ye
     assert len(computed) == 2
 
 
+def test_a_row_committed_after_a_newer_one_shows_too(client, staff_user, known_year, computed):
+    # A row whose id is below the newest one, committed later by another process (no signal here).
+    late = event(K.AGREEMENT_SIGNED, known_year, at(2025, 8, 8), deal_mode="assignment", amount=Decimal("1"))
+    event(K.INQUIRY_OPENED, known_year, at(2025, 8, 9))
+    TransferEvent.objects.filter(pk=late.pk).delete()  # not yet committed, as far as readers know
+    client.force_login(staff_user)
+    assert "¥1,662,777.00" in render(client, institute="all")
+    TransferEvent.objects.bulk_create([late])
+    assert "¥1,662,778.00" in render(client, institute="all")
+    assert len(computed) == 2
+
+
 def test_an_instrument_published_through_wagtail_changes_the_next_render(
     client, staff_user, institute, computed, monkeypatch
 ):
