@@ -107,6 +107,7 @@ def detail(request, pk):
         "can_mark_paid": selectors.can_mark_paid(request.user, payment) and payment.provider == Provider.INVOICE,
         "events": payment.events.select_related("actor"),
         "refunds": selectors.refunds_of(payment),
+        "pending_refund": services.pending_refunds(payment),
         "hold_minutes": settings.PAYMENT_HOLD_MINUTES,
         "stripe_enabled": gateway.stripe_enabled(),
         "mark_paid_form": MarkPaidForm(),
