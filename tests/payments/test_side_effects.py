@@ -274,6 +274,8 @@ def test_cancelling_a_booking_voids_its_invoice(invoice_mode, client, buyer, boo
     with pytest.raises(ValidationError):
         services.mark_invoice_paid(payment, actor=facility_manager, reference="late")
     assert not SideEffect.objects.exists()
+    html = client.get(f"/payments/{payment.pk}/invoice/").content.decode()
+    assert "Void: this invoice was cancelled" in html
 
 
 def test_cancelling_an_agreement_cancels_its_open_payment(invoice_mode, express_agreement, buyer):
