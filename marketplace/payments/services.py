@@ -8,7 +8,10 @@ Rules that keep money safe:
 - State only moves forward (STATUS_RANK): a late "failed" never undoes "succeeded", a late "succeeded"
   never undoes "refunded".
 - Money that arrives for something that can no longer be delivered (a released slot, a second payment)
-  is refunded in full at once.
+  is refunded in full.
+- Every call to Stripe that a committed change needs (refund, PaymentIntent cancellation, transfer) is
+  a SideEffect row written in the same transaction, carried out after the commit with an idempotency
+  key and retried until Stripe answers (execute_side_effect; the task; reconcile_payments).
 """
 
 import logging
