@@ -342,6 +342,12 @@ def cancel_booking(booking, *, actor, reason="", now=None) -> Booking:
         from marketplace.payments.services import refund_for_cancelled_booking
 
         refund_for_cancelled_booking(booking, actor=actor, by_facility=by_facility and not by_buyer, now=now)
+    else:
+        # A payment not yet made is cancelled with the booking (its PaymentIntent at Stripe after the
+        # commit): nothing is left to pay.
+        from marketplace.payments.services import cancel_open_payments
+
+        cancel_open_payments(booking, actor=actor, note="booking cancelled")
     if by_facility and not by_buyer:
         _notify_buyer(booking, "cancelled")
     else:

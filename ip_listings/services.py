@@ -370,6 +370,10 @@ def cancel_agreement(agreement, *, actor, reason="") -> LicenceAgreement:
     agreement.cancelled_at = timezone.now()
     agreement.terms["cancellation_reason"] = (reason or "")[:500]
     agreement.save(update_fields=["status", "cancelled_at", "terms", "updated_at"])
+    # Its payment not yet made is cancelled with it (the PaymentIntent at Stripe after the commit).
+    from marketplace.payments.services import cancel_open_payments
+
+    cancel_open_payments(agreement, actor=actor, note="agreement cancelled")
     if agreement.buyer is not None and agreement.buyer != actor:
         notify(agreement.buyer, "ip_listings/email/agreement_cancelled", _agreement_email_context(agreement))
     return agreement

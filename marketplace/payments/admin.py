@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import Payment, PaymentEvent, PaymentRefund, Payout, PayoutAccount, StripeEvent
+from .models import Payment, PaymentEvent, PaymentRefund, Payout, PayoutAccount, SideEffect, StripeEvent
 
 
 class PaymentEventInline(admin.TabularInline):
@@ -49,6 +49,23 @@ class StripeEventAdmin(ReadOnlyAdmin):
 @admin.register(Payout)
 class PayoutAdmin(ReadOnlyAdmin):
     list_display = ["institute", "amount", "currency", "status", "stripe_transfer_id", "created_at"]
+
+
+@admin.register(SideEffect)
+class SideEffectAdmin(ReadOnlyAdmin):
+    list_display = [
+        "kind",
+        "status",
+        "payment",
+        "payout",
+        "amount",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "result",
+    ]
+    list_filter = ["status", "kind"]
+    search_fields = ["idempotency_key", "result"]
 
 
 @admin.register(PayoutAccount)

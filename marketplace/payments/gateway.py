@@ -1,12 +1,14 @@
 """The Stripe boundary: the only module that talks to Stripe, and the only place where amounts become
 Stripe's integer minor units (and back)."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import stripe
 from django.conf import settings
 
-from marketplace.core.money import from_minor_units, to_minor_units
+from marketplace.core.money import quantize
+
+from .currencies import exponent
 
 # Tests may replace the HTTP client (recorded responses for what the local fake server cannot do).
 http_client_override = None
@@ -29,11 +31,17 @@ def client(http_client=None) -> stripe.StripeClient:
 
 
 def minor(amount: Decimal, currency: str) -> int:
-    return to_minor_units(amount, currency)
+    """`amount` in `currency`'s smallest unit as Stripe counts it: ¥1,234 JPY → 1234, 12.34 CNY → 1234,
+    1.23 KWD → 1230. Raises ValueError for an unknown currency code."""
+    if isinstance(amount, float):
+        raise TypeError("Money must not be a float")
+    scaled = Decimal(amount).scaleb(exponent(currency))
+    return int(scaled.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def major(value: int, currency: str) -> Decimal:
-    return from_minor_units(int(value or 0), currency)
+    """Stripe's minor units back into the project's two-place Decimal."""
+    return quantize(Decimal(int(value or 0)).scaleb(-exponent(currency)))
 
 
 def payment_method_types() -> list[str]:

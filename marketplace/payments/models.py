@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace.core.money import CurrencyField, MoneyField
 
+from .currencies import ALLOWED_CURRENCIES
+
 ZERO = Decimal("0.00")
 
 
@@ -131,6 +133,9 @@ class Payment(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(status__in=PaymentStatus.values), name="payments_status_valid"),
             models.CheckConstraint(condition=models.Q(provider__in=Provider.values), name="payments_provider_valid"),
+            models.CheckConstraint(
+                condition=models.Q(currency__in=ALLOWED_CURRENCIES), name="payments_payment_currency_iso"
+            ),
         ]
         indexes = [
             models.Index(fields=["institute", "status", "paid_at"], name="payments_inst_status_paid"),
@@ -291,7 +296,79 @@ class Payout(models.Model):
                 name="payments_unique_transfer",
             ),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="payments_payout_positive"),
+            models.CheckConstraint(
+                condition=models.Q(currency__in=ALLOWED_CURRENCIES), name="payments_payout_currency_iso"
+            ),
         ]
 
     def __str__(self):
         return f"{self.institute} · {self.amount} {self.currency}"
+
+
+class SideEffect(models.Model):
+    """A call to Stripe that a committed state change needs (the outbox).
+
+    Written in the same transaction as the change (a refund owed, a PaymentIntent to cancel, a
+    transfer to make), carried out after the commit by a task, retried with backoff while Stripe does
+    not answer, each time with the same idempotency key so Stripe acts once. `reconcile_payments`
+    finishes or reports the ones still pending.
+    """
+
+    class Kind(models.TextChoices):
+        REFUND = "refund", _("Refund")
+        REFUND_UNNEEDED = "refund_unneeded", _("Refund of money not needed")
+        CANCEL_INTENT = "cancel_intent", _("Cancel the PaymentIntent")
+        TRANSFER = "transfer", _("Transfer to the institute")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=255, unique=True)
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="side_effects", verbose_name=_("payment")
+    )
+    payout = models.ForeignKey(
+        Payout, on_delete=models.PROTECT, null=True, blank=True, related_name="side_effects", verbose_name=_("payout")
+    )
+    stripe_event = models.ForeignKey(
+        StripeEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="side_effects"
+    )
+    amount = MoneyField(_("amount"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    # Due for an attempt from then on; an attempt under way pushes it forward (a lease), a failed
+    # attempt pushes it by the backoff.
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    result = models.CharField(_("result"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pending Stripe call")
+        verbose_name_plural = _("pending Stripe calls")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["refund", "refund_unneeded", "cancel_intent", "transfer"]),
+                name="payments_side_effect_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "done", "failed"]), name="payments_side_effect_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(payment__isnull=False) | models.Q(payout__isnull=False),
+                name="payments_side_effect_has_subject",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="payments_effect_due")]
+
+    def __str__(self):
+        return f"{self.kind} {self.idempotency_key} ({self.status})"

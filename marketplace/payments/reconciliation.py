@@ -7,19 +7,23 @@ are paid locally but not at Stripe are only reported: a person must look at them
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from . import gateway, services
-from .models import OPEN_STATUSES, PAID_STATUSES, Payment, PaymentStatus, Provider
+from .models import OPEN_STATUSES, PAID_STATUSES, Payment, PaymentStatus, Provider, SideEffect
 
 MISSING_LOCALLY = "missing_locally"
 MISSING_AT_STRIPE = "missing_at_stripe"
 STATUS_MISMATCH = "status_mismatch"
 AMOUNT_MISMATCH = "amount_mismatch"
 REFUND_MISMATCH = "refund_mismatch"
+
+# A side effect or stored event still pending this long after it was recorded is finished (or
+# reported) by reconcile_payments.
+STALE_AFTER = timedelta(minutes=5)
 
 
 @dataclass
@@ -135,7 +139,7 @@ def _repair(payment, intent, charge) -> bool:
         payment = services._lock(payment)
         before = (payment.status, payment.refunded_amount)
         if status == "succeeded":
-            if not payment.is_paid:
+            if not payment.is_paid or (payment.provider == Provider.STRIPE and not services._confirmed_by(payment)):
                 _result, refund_after = services.apply_intent_succeeded(payment, intent, source="reconcile")
             if charge and int(charge.get("amount_refunded") or 0) > 0:
                 services.apply_refund_object(payment, charge, source="reconcile")
@@ -174,6 +178,37 @@ def _missing_locally(intent, *, repair):
     _repair(Payment.objects.get(pk=payment.pk), intent, charge)
     finding.repaired = True
     return finding
+
+
+@dataclass
+class SideEffectReport:
+    effect: object
+    flagged: bool
+
+    def __str__(self):
+        e = self.effect
+        state = "NEEDS ATTENTION " if self.flagged else ""
+        subject = f"payment={e.payment_id}" if e.payment_id else f"payout={e.payout_id}"
+        detail = f" result={e.result}" if e.result else f" last_error={e.last_error}" if e.last_error else ""
+        return f"{state}side effect {e.kind} {e.idempotency_key} {subject} {e.status} attempts={e.attempts}{detail}"
+
+
+def finish_side_effects(*, now=None, older_than=STALE_AFTER) -> list[SideEffectReport]:
+    """Stored webhook events never applied, then every side effect still pending `older_than` after
+    it was recorded: one more attempt when it is due (a crashed attempt is due again once its lease
+    ran out). Reports each, flagging those still pending or failed (a person must look)."""
+    now = now or timezone.now()
+    services.apply_unapplied_events(now=now, older_than=older_than)
+    stale = SideEffect.objects.filter(status=SideEffect.Status.PENDING, created_at__lte=now - older_than)
+    reports = []
+    for pk in list(stale.values_list("pk", flat=True)):
+        effect = services.execute_side_effect(pk, now=now)
+        reports.append(SideEffectReport(effect, flagged=effect.status != SideEffect.Status.DONE))
+    for effect in SideEffect.objects.filter(status=SideEffect.Status.FAILED).exclude(
+        pk__in=[r.effect.pk for r in reports]
+    ):
+        reports.append(SideEffectReport(effect, flagged=True))
+    return reports
 
 
 def parse_since(value: str):

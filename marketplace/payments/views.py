@@ -19,7 +19,7 @@ from marketplace.accounts import selectors as account_selectors
 
 from . import gateway, selectors, services
 from .forms import MarkPaidForm, PeriodForm, ProviderForm
-from .models import OPEN_STATUSES, PaymentStatus, Provider
+from .models import OPEN_STATUSES, PaymentStatus, Payout, Provider
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +107,7 @@ def detail(request, pk):
         "can_mark_paid": selectors.can_mark_paid(request.user, payment) and payment.provider == Provider.INVOICE,
         "events": payment.events.select_related("actor"),
         "refunds": selectors.refunds_of(payment),
+        "pending_refund": services.pending_refunds(payment),
         "hold_minutes": settings.PAYMENT_HOLD_MINUTES,
         "stripe_enabled": gateway.stripe_enabled(),
         "mark_paid_form": MarkPaidForm(),
@@ -183,6 +184,10 @@ def stripe_webhook(request):
         event = services.receive_stripe_event(request.body, signature)
     except (ValueError, stripe.SignatureVerificationError):
         return HttpResponseBadRequest("invalid payload or signature")
+    if services.pending_side_effects_of(event):
+        # Applied, but the refund it needs is not made yet: Stripe delivers the event again later,
+        # which tries again (as do the task and reconcile_payments).
+        return HttpResponse(f"pending {event.result}", status=503, content_type="text/plain")
     return HttpResponse(f"ok {event.result}", content_type="text/plain")
 
 
@@ -265,5 +270,12 @@ def pay_out(request, institute_id):
     except ValidationError as error:
         _flash_errors(request, error)
     else:
-        messages.success(request, _("Transfer %(id)s sent.") % {"id": payout.stripe_transfer_id})
+        if payout.status == Payout.Status.PAID:
+            messages.success(request, _("Transfer %(id)s sent.") % {"id": payout.stripe_transfer_id})
+        else:
+            messages.warning(
+                request,
+                _("Stripe did not answer. The transfer of %(amount)s %(currency)s is retried automatically.")
+                % {"amount": payout.amount, "currency": payout.currency},
+            )
     return redirect("payments:statement", institute.pk)

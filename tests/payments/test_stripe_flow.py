@@ -220,9 +220,13 @@ def test_an_invoice_paid_and_a_card_payment_too_gives_the_card_money_back(
 # --- refunds follow the cancellation policy -----------------------------------------------------
 
 
-def test_cancelling_within_the_window_refunds_everything(stripe_mode, client, buyer, booking, post_event):
+def test_cancelling_within_the_window_refunds_everything(
+    stripe_mode, client, buyer, booking, post_event, django_capture_on_commit_callbacks
+):
     payment = paid_booking(client, buyer, booking, post_event)
-    equipment_services.cancel_booking(booking, actor=buyer, reason="plans changed")
+    # The refund is made at Stripe once the cancellation is committed.
+    with django_capture_on_commit_callbacks(execute=True):
+        equipment_services.cancel_booking(booking, actor=buyer, reason="plans changed")
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.REFUNDED and payment.refunded_amount == payment.amount
     refund = payment.refunds.get()
@@ -237,13 +241,14 @@ def test_cancelling_within_the_window_refunds_everything(stripe_mode, client, bu
 
 
 def test_the_facility_cancelling_late_refunds_everything(
-    stripe_mode, client, buyer, approved_booking, facility_manager, post_event
+    stripe_mode, client, buyer, approved_booking, facility_manager, post_event, django_capture_on_commit_callbacks
 ):
     booking = approved_booking(days_ahead=3)
     payment = paid_booking(client, buyer, booking, post_event)
-    services.refund_for_cancelled_booking(
-        booking, actor=facility_manager, by_facility=True, now=booking.start - timedelta(hours=1)
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.refund_for_cancelled_booking(
+            booking, actor=facility_manager, by_facility=True, now=booking.start - timedelta(hours=1)
+        )
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.REFUNDED
 
@@ -253,13 +258,22 @@ def test_the_facility_cancelling_late_refunds_everything(
     [(50, PaymentStatus.PARTIALLY_REFUNDED), (100, PaymentStatus.REFUNDED), (0, PaymentStatus.SUCCEEDED)],
 )
 def test_a_late_cancellation_refunds_the_policy_share(
-    stripe_mode, client, buyer, booking, post_event, settings, percent, expected_status
+    stripe_mode,
+    client,
+    buyer,
+    booking,
+    post_event,
+    settings,
+    percent,
+    expected_status,
+    django_capture_on_commit_callbacks,
 ):
     settings.PAYMENT_LATE_CANCELLATION_REFUND_PERCENT = percent
     payment = paid_booking(client, buyer, booking, post_event)
     late = booking.start - timedelta(hours=1)
-    services.refund_for_cancelled_booking(booking, actor=buyer, by_facility=False, now=late)
-    services.refund_for_cancelled_booking(booking, actor=buyer, by_facility=False, now=late)  # twice: once
+    with django_capture_on_commit_callbacks(execute=True):
+        services.refund_for_cancelled_booking(booking, actor=buyer, by_facility=False, now=late)
+        services.refund_for_cancelled_booking(booking, actor=buyer, by_facility=False, now=late)  # twice: once
     payment.refresh_from_db()
     from marketplace.core.money import quantize
 
@@ -270,10 +284,14 @@ def test_a_late_cancellation_refunds_the_policy_share(
     assert charge["amount_refunded"] == gateway.minor(expected, "CNY")
 
 
-def test_a_refund_is_never_more_than_what_remains(stripe_mode, client, buyer, booking, post_event):
+def test_a_refund_is_never_more_than_what_remains(
+    stripe_mode, client, buyer, booking, post_event, django_capture_on_commit_callbacks
+):
     payment = paid_booking(client, buyer, booking, post_event)
-    services.refund_payment(payment, amount=Decimal("1.00"), key="one")
-    services.refund_payment(payment, amount=payment.amount * 2, key="rest")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.refund_payment(payment, amount=Decimal("1.00"), key="one")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.refund_payment(payment, amount=payment.amount * 2, key="rest")
     payment.refresh_from_db()
     assert payment.refunded_amount == payment.amount and payment.status == PaymentStatus.REFUNDED
     assert [r.amount for r in payment.refunds.all()] == [Decimal("1.00"), payment.amount - Decimal("1.00")]

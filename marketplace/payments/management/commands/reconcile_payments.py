@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from marketplace.payments import gateway
-from marketplace.payments.reconciliation import parse_since, reconcile
+from marketplace.payments.reconciliation import finish_side_effects, parse_since, reconcile
 
 
 class Command(BaseCommand):
@@ -26,6 +26,15 @@ class Command(BaseCommand):
         def progress(items):
             return tqdm(items, desc="PaymentIntents", unit=" intents", file=self.stderr, disable=no_progress)
 
+        # First what the site committed to do at Stripe and has not finished: refunds, cancelled
+        # PaymentIntents, transfers still pending after a few minutes, and stored events never applied.
+        reports = finish_side_effects()
+        for report in reports:
+            self.stdout.write(str(report))
+        flagged = sum(1 for r in reports if r.flagged)
+        if reports:
+            line = f"{len(reports)} pending side effect(s), {len(reports) - flagged} finished, {flagged} need attention"
+            self.stdout.write(self.style.WARNING(line) if flagged else self.style.SUCCESS(line))
         findings = reconcile(since=since_at, repair=repair, progress=progress)
         for finding in findings:
             self.stdout.write(str(finding))
