@@ -2,9 +2,10 @@
 expire and are limited per enterprise."""
 
 from datetime import time, timedelta
+from io import StringIO
 
 import pytest
-from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -304,3 +305,232 @@ def test_a_blackout_over_an_active_booking_is_refused_naming_it_until_it_is_canc
     response = client.post(f"/equipment/manage/instruments/{instrument.pk}/", data)
     assert response.status_code == 302
     assert Blackout.objects.filter(instrument=instrument).count() == 1
+
+
+# --- bounds ---------------------------------------------------------------------------------------------
+
+# field: (the largest or smallest value allowed, the first value refused)
+BOUNDS = {
+    "horizon_days": (730, 731),
+    "min_notice_hours": (720, 721),
+    "cancellation_window_hours": (720, 721),
+    "max_booking_minutes": (1440, 1441),
+    "planned_hours_per_year": (8784, 8785),
+    "service_life_years": (100, 101),
+}
+
+
+@pytest.mark.parametrize(("field", "allowed", "refused"), [(f, *b) for f, b in BOUNDS.items()])
+def test_numeric_settings_are_bounded_by_validation(instrument, field, allowed, refused):
+    setattr(instrument, field, refused)
+    with pytest.raises(ValidationError) as info:
+        instrument.full_clean()
+    assert field in info.value.message_dict
+    setattr(instrument, field, allowed)
+    instrument.full_clean()
+
+
+@pytest.mark.parametrize(
+    ("field", "allowed", "refused"),
+    [(f, *b) for f, b in BOUNDS.items()]
+    + [("min_booking_minutes", 15, 14), ("horizon_days", 1, 0), ("slot_minutes", 15, 7)],
+)
+def test_numeric_settings_are_bounded_by_the_database(instrument, field, allowed, refused):
+    changes = {field: refused}
+    if field == "min_booking_minutes":
+        changes["slot_minutes"] = 15
+    if field == "horizon_days":
+        changes["min_notice_hours"] = 0
+    with transaction.atomic(), pytest.raises(IntegrityError):
+        InstrumentPage.objects.filter(pk=instrument.pk).update(**changes)
+    changes[field] = allowed
+    assert InstrumentPage.objects.filter(pk=instrument.pk).update(**changes) == 1
+
+
+def test_notice_must_be_shorter_than_the_horizon_in_form_and_database(instrument):
+    instrument.horizon_days, instrument.min_notice_hours = 2, 48
+    with pytest.raises(ValidationError) as info:
+        instrument.full_clean()
+    assert info.value.message_dict["min_notice_hours"] == [
+        "The minimum notice must be shorter than the booking horizon."
+    ]
+    with transaction.atomic(), pytest.raises(IntegrityError):
+        InstrumentPage.objects.filter(pk=instrument.pk).update(horizon_days=2, min_notice_hours=48)
+    assert InstrumentPage.objects.filter(pk=instrument.pk).update(horizon_days=2, min_notice_hours=47) == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [("en", "Ensure this value is less than or equal to 730."), ("zh-hans", "确保该值小于或等于730。")],
+)
+def test_admin_refuses_a_huge_horizon_in_each_language_and_the_catalogue_stays_up(
+    client, staff_user, instrument, language, message
+):
+    client.force_login(staff_user)
+    client.cookies["language"] = language
+    response = _publish(client, instrument, horizon_days=10_000_000)
+    assert response.status_code == 200
+    assert response.context["form"].errors["horizon_days"] == [message]
+    assert InstrumentPage.objects.get(pk=instrument.pk).horizon_days == 90
+    assert client.get("/instruments/").status_code == 200
+
+
+def test_notice_against_horizon_is_explained_in_chinese(client, staff_user, instrument):
+    client.force_login(staff_user)
+    client.cookies["language"] = "zh-hans"
+    response = _publish(client, instrument, horizon_days=1, min_notice_hours=24)
+    assert response.status_code == 200
+    assert response.context["form"].errors["min_notice_hours"] == ["最短提前预约时间必须短于可预约期限。"]
+
+
+# --- requests expire ----------------------------------------------------------------------------------
+
+
+def _entered(booking, status):
+    return BookingTransition.objects.filter(booking=booking, to_status=status).latest("at").at
+
+
+@pytest.fixture
+def expiry(settings):
+    settings.BOOKING_REQUEST_EXPIRY_HOURS = 48
+    return timedelta(hours=48)
+
+
+def test_a_request_nobody_approves_expires_after_the_set_time_and_frees_its_slot(
+    book, expiry, buyer, other_buyer, other_enterprise, django_capture_on_commit_callbacks, mailoutbox
+):
+    booking = book(*slot(days_ahead=5, hour=9))
+    at = _entered(booking, BookingStatus.REQUESTED)
+    assert services.expire_bookings(now=at + expiry) == 0
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.REQUESTED
+
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.expire_bookings(now=at + expiry + timedelta(seconds=1)) == 1
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED
+    last = booking.transitions.last()
+    assert (last.from_status, last.to_status, last.actor) == (BookingStatus.REQUESTED, BookingStatus.CANCELLED, None)
+    assert "48" in last.note
+    assert [buyer.email] in [m.to for m in mailoutbox]
+    # The slot is free again for anyone.
+    book(booking.start, booking.end, user=other_buyer, org=other_enterprise)
+
+
+def test_an_approved_booking_nobody_pays_for_expires_counted_from_its_approval(book, expiry, facility_manager):
+    booking = book(*slot(days_ahead=5, hour=9))
+    BookingTransition.objects.filter(booking=booking).update(at=timezone.now() - timedelta(days=10))
+    services.approve_booking(booking, actor=facility_manager)
+    approved_at = _entered(booking, BookingStatus.APPROVED)
+    assert services.expire_bookings(now=approved_at + expiry) == 0
+    assert services.expire_bookings(now=approved_at + expiry + timedelta(seconds=1)) == 1
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED
+    assert booking.transitions.last().from_status == BookingStatus.APPROVED
+
+
+def test_an_approved_booking_with_a_live_card_hold_is_left_to_the_hold_release(book, expiry, facility_manager, buyer):
+    from marketplace.payments.models import Payment, PaymentStatus, Provider
+
+    booking = services.approve_booking(book(*slot(days_ahead=5, hour=9)), actor=facility_manager)
+    late = _entered(booking, BookingStatus.APPROVED) + expiry + timedelta(hours=1)
+    Payment.objects.create(
+        booking=booking,
+        institute=booking.institute,
+        enterprise=booking.enterprise,
+        created_by=buyer,
+        amount=booking.price_amount,
+        currency=booking.currency,
+        provider=Provider.STRIPE,
+        status=PaymentStatus.PENDING,
+        stripe_payment_intent_id="pi_test_hold",
+        hold_until=late + timedelta(minutes=1),
+    )
+    assert services.expire_bookings(now=late) == 0
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.APPROVED
+
+
+def test_confirmed_bookings_never_expire_and_zero_switches_expiry_off(book, expiry, facility_manager, settings):
+    confirmed = book(*slot(days_ahead=5, hour=9))
+    services.approve_booking(confirmed, actor=facility_manager)
+    services.confirm_booking(confirmed, actor=facility_manager, reference="INV-9")
+    requested = book(*slot(days_ahead=5, hour=12))
+    far = timezone.now() + timedelta(days=4)
+    settings.BOOKING_REQUEST_EXPIRY_HOURS = 0
+    assert services.expire_bookings(now=far) == 0
+    settings.BOOKING_REQUEST_EXPIRY_HOURS = 48
+    assert services.expire_bookings(now=far) == 1
+    assert Booking.objects.get(pk=confirmed.pk).status == BookingStatus.CONFIRMED
+    assert Booking.objects.get(pk=requested.pk).status == BookingStatus.CANCELLED
+
+
+def test_expire_bookings_command_and_task(book, expiry):
+    from equipment.tasks import expire_bookings
+
+    first, second = book(*slot(days_ahead=5, hour=9)), book(*slot(days_ahead=5, hour=12))
+    BookingTransition.objects.filter(booking=first).update(at=timezone.now() - expiry - timedelta(minutes=1))
+    out = StringIO()
+    call_command("expire_bookings", stdout=out)
+    assert out.getvalue().strip() == "1 booking(s) expired"
+    BookingTransition.objects.filter(booking=second).update(at=timezone.now() - expiry - timedelta(minutes=1))
+    assert expire_bookings.enqueue().return_value == 1
+    assert set(Booking.objects.filter(pk__in=[first.pk, second.pk]).values_list("status", flat=True)) == {
+        BookingStatus.CANCELLED
+    }
+
+
+# --- open requests per enterprise and instrument --------------------------------------------------------
+
+
+@pytest.fixture
+def limit(settings):
+    settings.BOOKING_MAX_OPEN_REQUESTS_PER_INSTRUMENT = 2
+    return 2
+
+
+def test_an_enterprise_holds_at_most_the_set_number_of_open_requests_per_instrument(
+    book, limit, facility_manager, other_buyer, other_enterprise, other_instrument, buyer, enterprise
+):
+    first = book(*slot(days_ahead=5, hour=9))
+    book(*slot(days_ahead=5, hour=11))
+    with pytest.raises(ValidationError) as info:
+        book(*slot(days_ahead=5, hour=13))
+    assert info.value.messages == [
+        "Your enterprise already has 2 open requests for this instrument. Wait until one is confirmed, "
+        "or cancel one, before asking for more time."
+    ]
+    assert Booking.objects.filter(enterprise=enterprise).count() == 2
+    # Other enterprises and other instruments are not affected.
+    book(*slot(days_ahead=5, hour=13), user=other_buyer, org=other_enterprise)
+    book(*slot(days_ahead=5, hour=13), target=other_instrument)
+    # An approved booking not yet paid is still open; a confirmed one is not.
+    services.approve_booking(first, actor=facility_manager)
+    with pytest.raises(ValidationError):
+        book(*slot(days_ahead=5, hour=15))
+    services.confirm_booking(first, actor=facility_manager, reference="INV-1")
+    book(*slot(days_ahead=5, hour=15))
+
+
+def test_a_cancelled_request_frees_a_place_and_zero_means_no_limit(book, limit, buyer, settings):
+    first = book(*slot(days_ahead=5, hour=9))
+    book(*slot(days_ahead=5, hour=11))
+    services.cancel_booking(first, actor=buyer)
+    book(*slot(days_ahead=5, hour=13))
+    settings.BOOKING_MAX_OPEN_REQUESTS_PER_INSTRUMENT = 0
+    book(*slot(days_ahead=5, hour=15))
+    book(*slot(days_ahead=5, hour=17))
+
+
+def test_the_booking_form_explains_the_limit(client, instrument, book, limit, buyer):
+    book(*slot(days_ahead=5, hour=9))
+    book(*slot(days_ahead=5, hour=11))
+    client.force_login(buyer)
+    client.cookies["language"] = "zh-hans"
+    day = timezone.localdate() + timedelta(days=5)
+    response = client.post(
+        f"/equipment/book/{instrument.pk}/", {"date": day.isoformat(), "start_time": "13:00", "end_time": "14:00"}
+    )
+    assert response.status_code == 400
+    assert "您的企业在此仪器上已有 2 个未确认的预约申请" in response.content.decode()
