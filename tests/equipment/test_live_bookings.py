@@ -281,6 +281,16 @@ def test_an_instrument_never_booked_can_be_deleted(admin_client, instrument):
     assert not InstrumentPage.objects.filter(pk=instrument.pk).exists()
 
 
+@pytest.mark.parametrize("action", ["delete", "unpublish"])
+def test_bulk_actions_on_a_booked_instrument_are_refused_naming_the_booking(admin_client, instrument, booked, action):
+    parent = instrument.get_parent()
+    response = admin_client.post(f"/admin/bulk/wagtailcore/page/{action}/?id={instrument.pk}&childOf={parent.pk}")
+    assert response.status_code == 302
+    assert f"#{booked.pk} " in _flashed(response)
+    fresh = InstrumentPage.objects.get(pk=instrument.pk)
+    assert fresh.live
+
+
 # --- the facility's manage page -----------------------------------------------------------------------
 
 
