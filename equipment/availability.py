@@ -87,9 +87,10 @@ def on_slot_grid(local_start, local_end, slot):
     )
 
 
-def breaks_rules(instrument, booking, *, opening_hours):
+def breaks_rules(instrument, booking, *, opening_hours, qualified_until=None):
     """Whether an existing booking would be refused under the instrument's (proposed) rules: opening
-    hours, slot steps, lengths, and the notice and horizon measured from when it was requested.
+    hours, slot steps, lengths, the notice and horizon measured from when it was requested, and for
+    self-service use the booker's qualification (`qualified_until`: user id → last valid day).
 
     Overlaps and blackouts are not rules of the page: a blackout is refused while bookings fall in it."""
     start, end = booking.start, booking.end
@@ -103,12 +104,19 @@ def breaks_rules(instrument, booking, *, opening_hours):
         or minutes > instrument.max_booking_minutes
         or not on_slot_grid(ls, le, instrument.slot_minutes)
         or not within_opening_hours(ls, le, opening_hours)
+        or (
+            instrument.booking_mode == "self_service"
+            and qualified_until is not None
+            and not (qualified_until.get(booking.user_id) and qualified_until[booking.user_id] >= ls.date())
+        )
     )
 
 
-def bookings_breaking_rules(instrument, bookings, *, opening_hours):
+def bookings_breaking_rules(instrument, bookings, *, opening_hours, qualified_until=None):
     """The bookings (active, not yet ended) that the instrument's proposed rules would leave outside."""
-    return [b for b in bookings if breaks_rules(instrument, b, opening_hours=opening_hours)]
+    return [
+        b for b in bookings if breaks_rules(instrument, b, opening_hours=opening_hours, qualified_until=qualified_until)
+    ]
 
 
 def booking_rule_errors(instrument) -> dict:

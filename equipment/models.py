@@ -91,6 +91,7 @@ MAX_CANCELLATION_WINDOW_HOURS = 30 * 24
 
 
 RULE_FIELDS = (
+    "booking_mode",
     "slot_minutes",
     "min_booking_minutes",
     "max_booking_minutes",

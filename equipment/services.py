@@ -461,22 +461,41 @@ def active_future_bookings(instrument_ids, now=None):
     )
 
 
-def bookings_outside_rules(instrument, *, opening_hours=None, now=None) -> list:
-    """THE rule check for edits: the active, not yet ended bookings of `instrument` that its rules (the
-    rule fields of `instrument`, which may be unsaved, and `opening_hours`, by default the saved ones)
-    would leave outside. Past bookings need not match new rules."""
-    if opening_hours is None:
-        opening_hours = list(OpeningHours.objects.filter(instrument_id=instrument.pk))
-    return availability.bookings_breaking_rules(
-        instrument, active_future_bookings([instrument.pk], now), opening_hours=opening_hours
+def qualified_until(instrument) -> dict:
+    """User id → the last day of that user's unrevoked qualification on the instrument."""
+    return dict(
+        Qualification.objects.filter(instrument_id=instrument.pk, revoked_at__isnull=True).values_list(
+            "user_id", "valid_until"
+        )
     )
 
 
-def bookings_broken_by_change(proposed, *, opening_hours, now=None) -> list:
+def bookings_outside_rules(instrument, *, opening_hours=None, qualifications=None, now=None) -> list:
+    """THE rule check for edits: the active, not yet ended bookings of `instrument` that its rules (the
+    rule fields of `instrument`, which may be unsaved; `opening_hours` and `qualifications`, user id →
+    last valid day, by default the saved ones) would leave outside. Past bookings need not match new
+    rules."""
+    if opening_hours is None:
+        opening_hours = list(OpeningHours.objects.filter(instrument_id=instrument.pk))
+    if qualifications is None:
+        qualifications = qualified_until(instrument)
+    return availability.bookings_breaking_rules(
+        instrument,
+        active_future_bookings([instrument.pk], now),
+        opening_hours=opening_hours,
+        qualified_until=qualifications,
+    )
+
+
+def bookings_broken_by_change(proposed, *, opening_hours=None, qualifications=None, now=None) -> list:
     """The bookings that the proposed rules would leave outside and that the saved rules allow."""
     saved = InstrumentPage.objects.get(pk=proposed.pk)
     already = {b.pk for b in bookings_outside_rules(saved, now=now)}
-    return [b for b in bookings_outside_rules(proposed, opening_hours=opening_hours, now=now) if b.pk not in already]
+    return [
+        b
+        for b in bookings_outside_rules(proposed, opening_hours=opening_hours, qualifications=qualifications, now=now)
+        if b.pk not in already
+    ]
 
 
 MAX_NAMED_BOOKINGS = 10
@@ -503,6 +522,12 @@ def rules_change_message(bookings) -> str:
     ) % {"bookings": describe_bookings(bookings)}
 
 
+def _refuse_stranding(instrument, **proposed):
+    broken = bookings_broken_by_change(instrument, **proposed)
+    if broken:
+        raise ValidationError(rules_change_message(broken))
+
+
 def page_change_blockers(page, *, now=None) -> list:
     """Active, not yet ended bookings of the instruments at or below `page`: while there are any, the
     page may not be unpublished, moved or deleted."""
@@ -525,6 +550,8 @@ def grant_qualification(instrument, user, *, actor, valid_until, note="") -> Qua
     if valid_until is None or valid_until < timezone.localdate():
         raise ValidationError({"valid_until": _("A qualification must be valid until today or later.")})
     existing = Qualification.objects.filter(instrument=instrument, user=user, revoked_at__isnull=True).first()
+    if existing and valid_until < existing.valid_until:
+        _refuse_stranding(instrument, qualifications={**qualified_until(instrument), user.pk: valid_until})
     if existing:
         existing.valid_until = valid_until
         existing.granted_by = actor
@@ -540,6 +567,9 @@ def grant_qualification(instrument, user, *, actor, valid_until, note="") -> Qua
 def revoke_qualification(qualification, *, actor) -> Qualification:
     _require_manager(actor, qualification.instrument)
     if qualification.revoked_at is None:
+        remaining = qualified_until(qualification.instrument)
+        remaining.pop(qualification.user_id, None)
+        _refuse_stranding(qualification.instrument, qualifications=remaining)
         qualification.revoked_at = timezone.now()
         qualification.revoked_by = actor
         qualification.save(update_fields=["revoked_at", "revoked_by"])

@@ -13,9 +13,17 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data, strea
 
 from cms.models import InstitutePage
 from equipment import services
-from equipment.models import Blackout, Booking, BookingStatus, BookingTransition, InstrumentPage
+from equipment.models import (
+    Blackout,
+    Booking,
+    BookingMode,
+    BookingStatus,
+    BookingTransition,
+    InstrumentPage,
+    Qualification,
+)
 
-from .conftest import slot
+from .conftest import make_instrument, slot
 
 
 def _hours_rows(instrument, changes=None):
@@ -128,6 +136,7 @@ BREAKING_CHANGES = {
     "maximum length shorter": lambda b: {"slot_minutes": 30, "min_booking_minutes": 30, "max_booking_minutes": 30},
     "notice longer than it was given": lambda b: {"min_notice_hours": 720},
     "horizon shorter than it was booked ahead": lambda b: {"horizon_days": 1, "min_notice_hours": 0},
+    "self-service though the booker is not qualified": lambda b: {"booking_mode": BookingMode.SELF_SERVICE},
 }
 
 
@@ -141,7 +150,14 @@ def _post_change(client, instrument, change):
 def _rules(instrument):
     fresh = InstrumentPage.objects.get(pk=instrument.pk)
     periods = sorted((p.weekday, p.opens, p.closes) for p in fresh.opening_hours.all())
-    fields = ("slot_minutes", "min_booking_minutes", "max_booking_minutes", "min_notice_hours", "horizon_days")
+    fields = (
+        "booking_mode",
+        "slot_minutes",
+        "min_booking_minutes",
+        "max_booking_minutes",
+        "min_notice_hours",
+        "horizon_days",
+    )
     return {name: getattr(fresh, name) for name in fields}, periods
 
 
@@ -315,6 +331,38 @@ def test_a_blackout_over_an_active_booking_is_refused_naming_it_until_it_is_canc
     response = client.post(f"/equipment/manage/instruments/{instrument.pk}/", data)
     assert response.status_code == 302
     assert Blackout.objects.filter(instrument=instrument).count() == 1
+
+
+def test_revoking_or_shortening_the_qualification_a_self_service_booking_needs_is_refused_until_it_is_cancelled(
+    client, institute, buyer, enterprise, facility_manager
+):
+    instrument = make_instrument(institute, booking_mode=BookingMode.SELF_SERVICE)
+    qualification = services.grant_qualification(
+        instrument, buyer, actor=facility_manager, valid_until=timezone.localdate() + timedelta(days=30)
+    )
+    start, end = slot(days_ahead=3, hour=9)
+    booking = services.request_booking(instrument=instrument, user=buyer, enterprise=enterprise, start=start, end=end)
+
+    with pytest.raises(ValidationError) as info:
+        services.grant_qualification(
+            instrument, buyer, actor=facility_manager, valid_until=timezone.localdate() + timedelta(days=1)
+        )
+    assert f"#{booking.pk} " in info.value.messages[0]
+    # Until the booking's day is still enough.
+    services.grant_qualification(
+        instrument, buyer, actor=facility_manager, valid_until=timezone.localtime(start).date()
+    )
+
+    client.force_login(facility_manager)
+    client.cookies["language"] = "en"
+    response = client.post(f"/equipment/manage/qualifications/{qualification.pk}/revoke/")
+    assert response.status_code == 302
+    assert f"#{booking.pk} " in _flashed(response)
+    assert Qualification.objects.get(pk=qualification.pk).revoked_at is None
+
+    services.cancel_booking(booking, actor=facility_manager)
+    client.post(f"/equipment/manage/qualifications/{qualification.pk}/revoke/")
+    assert Qualification.objects.get(pk=qualification.pk).revoked_at is not None
 
 
 # --- bounds ---------------------------------------------------------------------------------------------
