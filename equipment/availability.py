@@ -64,7 +64,7 @@ def rule_errors(instrument, start, end, *, now, opening_hours, blackouts, busy):
         errors.append(_("The longest booking is %(n)d minutes.") % {"n": instrument.max_booking_minutes})
     ls, le = local(start), local(end)
     slot = instrument.slot_minutes
-    if ls.second or ls.microsecond or le.second or le.microsecond or _minute_of_day(ls) % slot or minutes % slot:
+    if not on_slot_grid(ls, le, slot):
         errors.append(_("Bookings start and end on %(n)d-minute steps.") % {"n": slot})
     if not within_opening_hours(ls, le, opening_hours):
         errors.append(_("That time is outside the opening hours."))
@@ -72,6 +72,59 @@ def rule_errors(instrument, start, end, *, now, opening_hours, blackouts, busy):
         errors.append(_("The instrument is unavailable then (maintenance or holiday)."))
     if any(overlaps(start, end, s, e) for s, e in busy):
         errors.append(slot_taken_message())
+    return errors
+
+
+def on_slot_grid(local_start, local_end, slot):
+    minutes = (local_end - local_start).total_seconds() / 60
+    return not (
+        local_start.second
+        or local_start.microsecond
+        or local_end.second
+        or local_end.microsecond
+        or _minute_of_day(local_start) % slot
+        or minutes % slot
+    )
+
+
+def breaks_rules(instrument, booking, *, opening_hours, qualified_until=None):
+    """Whether an existing booking would be refused under the instrument's (proposed) rules: opening
+    hours, slot steps, lengths, the notice and horizon measured from when it was requested, and for
+    self-service use the booker's qualification (`qualified_until`: user id → last valid day).
+
+    Overlaps and blackouts are not rules of the page: a blackout is refused while bookings fall in it."""
+    start, end = booking.start, booking.end
+    requested_at = booking.created_at or start
+    minutes = (end - start).total_seconds() / 60
+    ls, le = local(start), local(end)
+    return (
+        start < requested_at + timedelta(hours=instrument.min_notice_hours)
+        or start > requested_at + timedelta(days=instrument.horizon_days)
+        or minutes < instrument.min_booking_minutes
+        or minutes > instrument.max_booking_minutes
+        or not on_slot_grid(ls, le, instrument.slot_minutes)
+        or not within_opening_hours(ls, le, opening_hours)
+        or (
+            instrument.booking_mode == "self_service"
+            and qualified_until is not None
+            and not (qualified_until.get(booking.user_id) and qualified_until[booking.user_id] >= ls.date())
+        )
+    )
+
+
+def bookings_breaking_rules(instrument, bookings, *, opening_hours, qualified_until=None):
+    """The bookings (active, not yet ended) that the instrument's proposed rules would leave outside."""
+    return [
+        b for b in bookings if breaks_rules(instrument, b, opening_hours=opening_hours, qualified_until=qualified_until)
+    ]
+
+
+def booking_rule_errors(instrument) -> dict:
+    """Field → message for booking rules that contradict each other (empty when they are sound)."""
+    errors = {}
+    notice, horizon = instrument.min_notice_hours, instrument.horizon_days
+    if notice is not None and horizon and notice >= horizon * 24:
+        errors["min_notice_hours"] = _("The minimum notice must be shorter than the booking horizon.")
     return errors
 
 

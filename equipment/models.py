@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail import blocks
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
@@ -77,6 +78,76 @@ class PhotoBlock(blocks.StreamBlock):
 PERCENT_VALIDATORS = [MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))]
 NON_NEGATIVE = [MinValueValidator(ZERO)]
 
+# Bounds of the numeric booking rules and of the cost-model figures that feed loops and date arithmetic,
+# checked by the form and by the database (see InstrumentPage.Meta.constraints).
+SLOT_CHOICES = (15, 30, 60, 120, 240)
+MAX_SERVICE_LIFE_YEARS = 100
+MAX_PLANNED_HOURS_PER_YEAR = 8784  # every hour of a leap year
+MIN_BOOKING_MINUTES = 15
+MAX_BOOKING_MINUTES = 24 * 60  # a booking lies within one day's opening hours
+MAX_NOTICE_HOURS = 30 * 24
+MAX_HORIZON_DAYS = 730
+MAX_CANCELLATION_WINDOW_HOURS = 30 * 24
+
+
+RULE_FIELDS = (
+    "booking_mode",
+    "slot_minutes",
+    "min_booking_minutes",
+    "max_booking_minutes",
+    "min_notice_hours",
+    "horizon_days",
+)
+
+
+class InstrumentPageForm(WagtailAdminPageForm):
+    """The admin form of an instrument: refuses rules and opening hours that would leave an active
+    booking outside them, naming those bookings (the facility cancels them first)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        instance = self.instance
+        if instance.pk is None or self.errors:
+            return cleaned
+        proposed = _ProposedRules(pk=instance.pk)
+        for name in RULE_FIELDS:
+            value = cleaned.get(name, getattr(instance, name))
+            try:
+                instance._meta.get_field(name).run_validators(value)
+            except ValidationError:
+                return cleaned  # out of bounds: the field's own error says so
+            setattr(proposed, name, value)
+        hours = self._proposed_opening_hours()
+        if hours is None:
+            return cleaned
+        from .services import bookings_broken_by_change, rules_change_message
+
+        broken = bookings_broken_by_change(proposed, opening_hours=hours)
+        if broken:
+            raise ValidationError(rules_change_message(broken))
+        return cleaned
+
+    def _proposed_opening_hours(self):
+        formset = self.formsets.get("opening_hours")
+        if formset is None:
+            return list(OpeningHours.objects.filter(instrument_id=self.instance.pk))
+        if not formset.is_valid():
+            return None
+        periods = []
+        for form in formset.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if formset.can_delete and formset._should_delete_form(form):
+                continue
+            if data.get("weekday") is None or data.get("opens") is None or data.get("closes") is None:
+                continue
+            periods.append(OpeningHours(weekday=data["weekday"], opens=data["opens"], closes=data["closes"]))
+        return periods
+
+
+class _ProposedRules:
+    def __init__(self, pk):
+        self.pk = pk
+
 
 class InstrumentPage(BilingualTitleMixin, Page):
     """One shared instrument, facility, data set or space of an institute, bookable by the hour."""
@@ -131,11 +202,18 @@ class InstrumentPage(BilingualTitleMixin, Page):
     currency = CurrencyField()
     purchase_price = MoneyField(_("purchase price"), default=ZERO, validators=NON_NEGATIVE)
     service_life_years = models.PositiveSmallIntegerField(
-        _("service life (years)"), default=10, help_text=_("Straight-line depreciation over this many years.")
+        _("service life (years)"),
+        default=10,
+        validators=[MaxValueValidator(MAX_SERVICE_LIFE_YEARS)],
+        help_text=_("Straight-line depreciation over this many years."),
     )
     annual_maintenance = MoneyField(_("annual maintenance contract"), default=ZERO, validators=NON_NEGATIVE)
     annual_staff_share = MoneyField(_("annual staff cost share"), default=ZERO, validators=NON_NEGATIVE)
-    planned_hours_per_year = models.PositiveIntegerField(_("planned bookable hours per year"), default=1000)
+    planned_hours_per_year = models.PositiveIntegerField(
+        _("planned bookable hours per year"),
+        default=1000,
+        validators=[MaxValueValidator(MAX_PLANNED_HOURS_PER_YEAR)],
+    )
     consumables_per_hour = MoneyField(_("consumables per hour"), default=ZERO, validators=NON_NEGATIVE)
     utilities_per_hour = MoneyField(_("utilities per hour"), default=ZERO, validators=NON_NEGATIVE)
     operator_per_hour = MoneyField(
@@ -167,14 +245,30 @@ class InstrumentPage(BilingualTitleMixin, Page):
     slot_minutes = models.PositiveSmallIntegerField(
         _("slot granularity (minutes)"),
         default=60,
-        choices=[(15, "15"), (30, "30"), (60, "60"), (120, "120"), (240, "240")],
+        choices=[(n, str(n)) for n in SLOT_CHOICES],
     )
-    min_booking_minutes = models.PositiveIntegerField(_("minimum booking length (minutes)"), default=60)
-    max_booking_minutes = models.PositiveIntegerField(_("maximum booking length (minutes)"), default=480)
-    min_notice_hours = models.PositiveIntegerField(_("minimum notice (hours)"), default=24)
-    horizon_days = models.PositiveIntegerField(_("booking horizon (days)"), default=90)
+    min_booking_minutes = models.PositiveIntegerField(
+        _("minimum booking length (minutes)"),
+        default=60,
+        validators=[MinValueValidator(MIN_BOOKING_MINUTES), MaxValueValidator(MAX_BOOKING_MINUTES)],
+    )
+    max_booking_minutes = models.PositiveIntegerField(
+        _("maximum booking length (minutes)"),
+        default=480,
+        validators=[MinValueValidator(MIN_BOOKING_MINUTES), MaxValueValidator(MAX_BOOKING_MINUTES)],
+    )
+    min_notice_hours = models.PositiveIntegerField(
+        _("minimum notice (hours)"), default=24, validators=[MaxValueValidator(MAX_NOTICE_HOURS)]
+    )
+    horizon_days = models.PositiveIntegerField(
+        _("booking horizon (days)"),
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_HORIZON_DAYS)],
+    )
     cancellation_window_hours = models.PositiveIntegerField(
-        _("free cancellation until (hours before start)"), default=48
+        _("free cancellation until (hours before start)"),
+        default=48,
+        validators=[MaxValueValidator(MAX_CANCELLATION_WINDOW_HOURS)],
     )
 
     content_panels = Page.content_panels + [
@@ -261,6 +355,7 @@ class InstrumentPage(BilingualTitleMixin, Page):
     ]
     parent_page_types = ["cms.InstitutePage"]
     subpage_types = []
+    base_form_class = InstrumentPageForm
 
     class Meta:
         verbose_name = _("instrument")
@@ -301,6 +396,28 @@ class InstrumentPage(BilingualTitleMixin, Page):
                 ),
                 name="equipment_booking_lengths_valid",
             ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    slot_minutes__in=SLOT_CHOICES,
+                    min_booking_minutes__gte=MIN_BOOKING_MINUTES,
+                    max_booking_minutes__lte=MAX_BOOKING_MINUTES,
+                    min_notice_hours__gte=0,
+                    min_notice_hours__lte=MAX_NOTICE_HOURS,
+                    min_notice_hours__lt=models.F("horizon_days") * 24,
+                    horizon_days__gte=1,
+                    horizon_days__lte=MAX_HORIZON_DAYS,
+                    cancellation_window_hours__gte=0,
+                    cancellation_window_hours__lte=MAX_CANCELLATION_WINDOW_HOURS,
+                ),
+                name="equipment_booking_rules_bounded",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    planned_hours_per_year__lte=MAX_PLANNED_HOURS_PER_YEAR,
+                    service_life_years__lte=MAX_SERVICE_LIFE_YEARS,
+                ),
+                name="equipment_cost_model_bounded",
+            ),
         ]
         indexes = [
             models.Index(fields=["institute", "resource_kind"], name="equipment_inst_kind"),
@@ -325,9 +442,11 @@ class InstrumentPage(BilingualTitleMixin, Page):
 
     def clean(self):
         super().clean()
+        from .availability import booking_rule_errors
         from .rates import cost_model_errors
 
         errors = cost_model_errors(self)
+        errors.update(booking_rule_errors(self))
         if errors:
             raise ValidationError(errors)
 

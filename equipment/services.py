@@ -8,8 +8,11 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from marketplace.accounts import selectors as account_selectors
 from marketplace.accounts.models import Role
@@ -27,6 +30,7 @@ from .models import (
     BookingTransition,
     CalendarToken,
     InstrumentPage,
+    OpeningHours,
     Qualification,
     UsageRecord,
 )
@@ -148,6 +152,18 @@ def request_booking(*, instrument, user, enterprise, start, end, purpose="", now
     instrument = _lock_instrument(instrument)
     if not instrument.live or instrument.institute_id is None:
         raise ValidationError(_("This instrument is not open for booking."))
+    limit = settings.BOOKING_MAX_OPEN_REQUESTS_PER_INSTRUMENT
+    if limit and open_requests_count(instrument, enterprise, now=now) >= limit:
+        raise ValidationError(
+            ngettext(
+                "Your enterprise already has %(n)d open request for this instrument. Wait until it is "
+                "confirmed, or cancel it, before asking for more time.",
+                "Your enterprise already has %(n)d open requests for this instrument. Wait until one is "
+                "confirmed, or cancel one, before asking for more time.",
+                limit,
+            )
+            % {"n": limit}
+        )
     if instrument.booking_mode == BookingMode.SELF_SERVICE and not has_valid_qualification(
         user, instrument, availability.local(start).date()
     ):
@@ -203,6 +219,20 @@ def request_booking(*, instrument, user, enterprise, start, end, purpose="", now
         _notify_buyer(booking, "requested")
         _notify_managers(booking, "new_request")
     return booking
+
+
+# Requested, or approved and not yet paid: the requests an enterprise holds open (and that expire).
+OPEN_REQUEST_STATUSES = (BookingStatus.REQUESTED, BookingStatus.APPROVED)
+
+
+def open_requests_count(instrument, enterprise, *, now=None) -> int:
+    """The enterprise's requests for the instrument not yet confirmed (requested or approved), not yet ended."""
+    return Booking.objects.filter(
+        instrument=instrument,
+        enterprise=enterprise,
+        status__in=OPEN_REQUEST_STATUSES,
+        end__gt=now or timezone.now(),
+    ).count()
 
 
 @transaction.atomic
@@ -368,6 +398,155 @@ def release_unpaid_booking(booking, *, note="") -> Booking:
     return booking
 
 
+def _bookings_with_live_card_hold(now):
+    """Approved bookings whose card payment may still be made: the payments app releases them itself
+    (release_expired_holds), so expiry leaves them alone."""
+    from marketplace.payments.models import OPEN_STATUSES, Payment, Provider
+
+    return Payment.objects.filter(
+        booking__isnull=False, provider=Provider.STRIPE, status__in=OPEN_STATUSES, hold_until__gte=now
+    ).values("booking_id")
+
+
+def expired_requests(now=None):
+    """Requested or approved-but-unpaid bookings that have waited in their state longer than
+    BOOKING_REQUEST_EXPIRY_HOURS (none when the setting is 0)."""
+    now = now or timezone.now()
+    hours = settings.BOOKING_REQUEST_EXPIRY_HOURS
+    if not hours:
+        return Booking.objects.none()
+    since = (
+        BookingTransition.objects.filter(booking=OuterRef("pk"), to_status=OuterRef("status"))
+        .order_by("-at", "-pk")
+        .values("at")[:1]
+    )
+    return (
+        Booking.objects.filter(status__in=OPEN_REQUEST_STATUSES)
+        .exclude(pk__in=_bookings_with_live_card_hold(now))
+        .annotate(since=Coalesce(Subquery(since), "created_at"))
+        .filter(since__lt=now - timedelta(hours=hours))
+        .order_by("pk")
+    )
+
+
+@transaction.atomic
+def expire_booking(booking, *, now=None) -> bool:
+    """Give back the slot of a request nobody approved or paid for in time: cancelled, with its history
+    and emails. Returns whether it expired (a booking that moved on meanwhile is left as it is)."""
+    now = now or timezone.now()
+    booking = _lock_booking(booking)
+    if not expired_requests(now).filter(pk=booking.pk).exists():
+        return False
+    hours = settings.BOOKING_REQUEST_EXPIRY_HOURS
+    if booking.status == BookingStatus.REQUESTED:
+        note = _("Expired: not approved within %(n)d hours.") % {"n": hours}
+    else:
+        note = _("Expired: not paid within %(n)d hours.") % {"n": hours}
+    _move(booking, BookingStatus.CANCELLED, actor=None, note=note)
+    _notify_buyer(booking, "cancelled")
+    _notify_managers(booking, "cancelled")
+    return True
+
+
+def expire_bookings(now=None) -> int:
+    """Expire every request that waited too long (run by `manage.py expire_bookings` or the task)."""
+    now = now or timezone.now()
+    return sum(1 for pk in list(expired_requests(now).values_list("pk", flat=True))
+               if expire_booking(Booking(pk=pk), now=now))  # fmt: skip
+
+
+# --- rules and live bookings -------------------------------------------------------------------------
+
+
+def active_future_bookings(instrument_ids, now=None):
+    """Bookings that still hold a slot (requested, approved, confirmed) and have not ended."""
+    return (
+        Booking.objects.filter(instrument_id__in=instrument_ids, status__in=CANCELLABLE, end__gt=now or timezone.now())
+        .select_related("enterprise")
+        .order_by("start", "pk")
+    )
+
+
+def qualified_until(instrument) -> dict:
+    """User id → the last day of that user's unrevoked qualification on the instrument."""
+    return dict(
+        Qualification.objects.filter(instrument_id=instrument.pk, revoked_at__isnull=True).values_list(
+            "user_id", "valid_until"
+        )
+    )
+
+
+def bookings_outside_rules(instrument, *, opening_hours=None, qualifications=None, now=None) -> list:
+    """THE rule check for edits: the active, not yet ended bookings of `instrument` that its rules (the
+    rule fields of `instrument`, which may be unsaved; `opening_hours` and `qualifications`, user id →
+    last valid day, by default the saved ones) would leave outside. Past bookings need not match new
+    rules."""
+    if opening_hours is None:
+        opening_hours = list(OpeningHours.objects.filter(instrument_id=instrument.pk))
+    if qualifications is None:
+        qualifications = qualified_until(instrument)
+    return availability.bookings_breaking_rules(
+        instrument,
+        active_future_bookings([instrument.pk], now),
+        opening_hours=opening_hours,
+        qualified_until=qualifications,
+    )
+
+
+def bookings_broken_by_change(proposed, *, opening_hours=None, qualifications=None, now=None) -> list:
+    """The bookings that the proposed rules would leave outside and that the saved rules allow."""
+    saved = InstrumentPage.objects.get(pk=proposed.pk)
+    already = {b.pk for b in bookings_outside_rules(saved, now=now)}
+    return [
+        b
+        for b in bookings_outside_rules(proposed, opening_hours=opening_hours, qualifications=qualifications, now=now)
+        if b.pk not in already
+    ]
+
+
+MAX_NAMED_BOOKINGS = 10
+
+
+def describe_bookings(bookings) -> str:
+    """The bookings named for a facility: "#12 2026-12-04 09:00–10:00 (enterprise)", the first ten."""
+    bookings = list(bookings)
+    parts = []
+    for booking in bookings[:MAX_NAMED_BOOKINGS]:
+        start, end = availability.local(booking.start), availability.local(booking.end)
+        until = end.strftime("%H:%M") if start.date() == end.date() else end.strftime("%Y-%m-%d %H:%M")
+        parts.append(f"#{booking.pk} {start:%Y-%m-%d %H:%M}–{until} ({booking.enterprise.name})")
+    if len(bookings) > MAX_NAMED_BOOKINGS:
+        parts.append(_("and %(n)d more") % {"n": len(bookings) - MAX_NAMED_BOOKINGS})
+    return "; ".join(parts)
+
+
+def rules_change_message(bookings) -> str:
+    return _(
+        "These active bookings would no longer follow the instrument's rules: %(bookings)s. Cancel them "
+        "first on the facility's booking pages (the enterprise is refunded in full and told by email), or "
+        "keep rules that allow them."
+    ) % {"bookings": describe_bookings(bookings)}
+
+
+def _refuse_stranding(instrument, **proposed):
+    broken = bookings_broken_by_change(instrument, **proposed)
+    if broken:
+        raise ValidationError(rules_change_message(broken))
+
+
+def page_change_blockers(page, *, now=None) -> list:
+    """Active, not yet ended bookings of the instruments at or below `page`: while there are any, the
+    page may not be unpublished, moved or deleted."""
+    ids = InstrumentPage.objects.descendant_of(page, inclusive=True).values_list("pk", flat=True)
+    return list(active_future_bookings(list(ids), now))
+
+
+def page_has_bookings(page) -> bool:
+    """Whether any instrument at or below `page` has bookings on record (kept with their instrument)."""
+    ids = InstrumentPage.objects.descendant_of(page, inclusive=True).values("pk")
+    return Booking.objects.filter(instrument_id__in=ids).exists()
+
+
 # --- qualifications, blackouts, calendar tokens --------------------------------------------------
 
 
@@ -377,6 +556,8 @@ def grant_qualification(instrument, user, *, actor, valid_until, note="") -> Qua
     if valid_until is None or valid_until < timezone.localdate():
         raise ValidationError({"valid_until": _("A qualification must be valid until today or later.")})
     existing = Qualification.objects.filter(instrument=instrument, user=user, revoked_at__isnull=True).first()
+    if existing and valid_until < existing.valid_until:
+        _refuse_stranding(instrument, qualifications={**qualified_until(instrument), user.pk: valid_until})
     if existing:
         existing.valid_until = valid_until
         existing.granted_by = actor
@@ -392,6 +573,9 @@ def grant_qualification(instrument, user, *, actor, valid_until, note="") -> Qua
 def revoke_qualification(qualification, *, actor) -> Qualification:
     _require_manager(actor, qualification.instrument)
     if qualification.revoked_at is None:
+        remaining = qualified_until(qualification.instrument)
+        remaining.pop(qualification.user_id, None)
+        _refuse_stranding(qualification.instrument, qualifications=remaining)
         qualification.revoked_at = timezone.now()
         qualification.revoked_by = actor
         qualification.save(update_fields=["revoked_at", "revoked_by"])
@@ -405,15 +589,12 @@ def add_blackout(instrument, *, actor, start, end, reason=Blackout.Reason.MAINTE
     if start is None or end is None or end <= start:
         raise ValidationError(_("The end must be after the start."))
     instrument = _lock_instrument(instrument)
-    clashes = Booking.objects.filter(
-        instrument=instrument,
-        status__in=[BookingStatus.REQUESTED, BookingStatus.APPROVED, BookingStatus.CONFIRMED],
-        start__lt=end,
-        end__gt=start,
-    ).count()
+    clashes = list(active_future_bookings([instrument.pk], now=start).filter(start__lt=end))
     if clashes:
         raise ValidationError(
-            _("%(n)d active bookings fall in this period. Cancel or move them first.") % {"n": clashes}
+            _("%(n)d active bookings fall in this period. Cancel or move them first.") % {"n": len(clashes)}
+            + " "
+            + describe_bookings(clashes)
         )
     return Blackout.objects.create(
         instrument=instrument, start=start, end=end, reason=reason, note=note[:255], created_by=actor

@@ -326,8 +326,12 @@ def revoke_qualification(request, pk):
     qualification = get_object_or_404(Qualification.objects.select_related("instrument"), pk=_int(pk))
     if not selectors.can_manage(request.user, qualification.instrument.institute_id):
         raise Http404
-    services.revoke_qualification(qualification, actor=request.user)
-    messages.success(request, _("Qualification revoked."))
+    try:
+        services.revoke_qualification(qualification, actor=request.user)
+    except ValidationError as error:
+        _flash_errors(request, error)
+    else:
+        messages.success(request, _("Qualification revoked."))
     return redirect("equipment:manage_instrument", qualification.instrument_id)
 
 

@@ -254,6 +254,11 @@ STRIPE_PAYMENT_METHODS = env_list("STRIPE_PAYMENT_METHODS", "card")
 # share of the price a late cancellation (after the listing's free-cancellation window) refunds.
 PAYMENT_HOLD_MINUTES = int(env("PAYMENT_HOLD_MINUTES", "30"))
 PAYMENT_LATE_CANCELLATION_REFUND_PERCENT = int(env("PAYMENT_LATE_CANCELLATION_REFUND_PERCENT", "50"))
+# Shared instruments (see README): after how many hours a request nobody approved, or an approved booking
+# nobody paid for, expires (0: never), and how many such open requests one enterprise may hold per
+# instrument (0: no limit).
+BOOKING_REQUEST_EXPIRY_HOURS = int(env("BOOKING_REQUEST_EXPIRY_HOURS", "72"))
+BOOKING_MAX_OPEN_REQUESTS_PER_INSTRUMENT = int(env("BOOKING_MAX_OPEN_REQUESTS_PER_INSTRUMENT", "5"))
 
 # Caches: local memory unless REDIS_URL is set.
 if env("REDIS_URL"):
