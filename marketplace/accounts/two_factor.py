@@ -64,23 +64,20 @@ class TwoFactorMiddleware:
         self.get_response = get_response
         self._exempt = None
 
-    def exempt_prefixes(self):
+    def is_exempt(self, path):
+        """The second step's own pages, signing out, static files and the language switch."""
         if self._exempt is None:
+            names = ("accounts:otp_verify", "accounts:otp_setup", "accounts:logout", "wagtailadmin_logout")
             self._exempt = (
-                reverse("accounts:otp_verify"),
-                reverse("accounts:otp_setup"),
-                reverse("accounts:logout"),
-                reverse("wagtailadmin_logout"),
-                settings.STATIC_URL,
-                "/i18n/",
-                "/jsi18n/",
-                "/language/",
+                frozenset(reverse(name) for name in names),
+                (settings.STATIC_URL, "/i18n/", "/jsi18n/", "/language/"),
             )
-        return self._exempt
+        paths, prefixes = self._exempt
+        return path in paths or path.startswith(prefixes)
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not request.path.startswith(self.exempt_prefixes()):
+        if user is not None and user.is_authenticated and not self.is_exempt(request.path):
             step = request.session.get(SESSION_KEY)
             if step is None:  # a session from before this sign-in rule: work it out now
                 remember_second_step(request, user)
