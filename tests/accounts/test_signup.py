@@ -84,7 +84,7 @@ def test_tampered_verification_link_is_refused(client, mailoutbox, django_captur
 def test_signup_with_a_registered_address_answers_the_same_and_tells_the_owner(
     client, mailoutbox, django_capture_on_commit_callbacks
 ):
-    owner = UserFactory(email="founder@microchip.example.com", username="someone")
+    owner = UserFactory(email="founder@microchip.example.com", username="someone", preferred_language="en")
     before = (User.objects.count(), Organization.objects.count(), Membership.objects.count())
     with django_capture_on_commit_callbacks(execute=True):
         known = signup(client, email="FOUNDER@microchip.example.com")
