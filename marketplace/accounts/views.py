@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import verify_token
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from . import selectors, services, two_factor
 from .forms import (
@@ -28,6 +29,7 @@ from .models import Invitation
 
 SIGNED_UP_SESSION_KEY = "accounts_signed_up_user"
 UNVERIFIED_SESSION_KEY = "accounts_unverified_user"
+OTP_SETUP_SESSION_KEY = "accounts_otp_setup_key"
 
 BACKEND = "marketplace.accounts.backends.EmailOrUsernameBackend"
 
@@ -233,20 +235,27 @@ def otp_setup(request):
     """Turn on two-factor sign-in: scan the QR code (or type the key), then confirm with a code."""
     if two_factor.has_device(request.user):
         return render(request, "accounts/otp_status.html", {"required": two_factor.must_use_two_factor(request.user)})
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).order_by("pk").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=request.user, name=_("Authenticator app"), confirmed=False)
+    # The new key waits in the session until a code confirms it: opening the page stores nothing.
+    key = request.session.get(OTP_SETUP_SESSION_KEY) or default_key()
+    request.session[OTP_SETUP_SESSION_KEY] = key
+    device = TOTPDevice(user=request.user, name=_("Authenticator app"), key=key, confirmed=False)
     form = OTPTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        if services.hit_limit(f"accounts:otp-setup:{request.user.pk}", 10, 15 * 60):
+            form.add_error("token", _("Too many codes were tried. Wait a quarter of an hour."))
+        elif totp.verify(int(form.cleaned_data["token"]), tolerance=device.tolerance):
             device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            TOTPDevice.objects.filter(user=request.user, confirmed=False).delete()
+            device.last_t = totp.t()
+            device.drift = totp.drift
+            device.save()
+            request.session.pop(OTP_SETUP_SESSION_KEY, None)
             otp_login(request, device)
             request.session[two_factor.SESSION_KEY] = "verify"
             messages.success(request, _("Two-factor sign-in is on."))
             return redirect(_next_url(request))
-        form.add_error("token", _("This code is not valid. Check the time on your phone and try again."))
+        else:
+            form.add_error("token", _("This code is not valid. Check the time on your phone and try again."))
     secret = base64.b32encode(device.bin_key).decode()
     return render(
         request,

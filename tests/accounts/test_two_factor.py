@@ -29,6 +29,11 @@ def wrong_code(*devices):
     return next(f"{n:06d}" for n in range(1_000_000) if f"{n:06d}" not in taken)
 
 
+def pending_device(client):
+    """The device being set up: its key waits in the session until a code confirms it."""
+    return TOTPDevice(key=client.session["accounts_otp_setup_key"])
+
+
 def with_device(user):
     return TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
 
@@ -52,17 +57,16 @@ def test_setting_up_shows_a_qr_code_and_a_key_and_needs_a_valid_code(client, tto
     client.force_login(tto)
     page = client.get("/accounts/two-factor/").content.decode()
     assert 'src="data:image/svg+xml;base64,' in page
-    device = TOTPDevice.objects.get(user=tto)
-    assert not device.confirmed
+    assert not TOTPDevice.objects.exists()  # opening the page stores nothing
+    device = pending_device(client)
+    assert pending_device(client).key == device.key  # the same key until it is confirmed
     response = client.post("/accounts/two-factor/", {"token": wrong_code(device)})
     assert "This code is not valid" in response.content.decode()
-    device.refresh_from_db()
-    assert not device.confirmed
-    device.throttle_reset()
+    assert not TOTPDevice.objects.exists()
     response = client.post("/accounts/two-factor/", {"token": code(device)})
     assert response.status_code == 302
-    device.refresh_from_db()
-    assert device.confirmed and TOTPDevice.objects.filter(user=tto).count() == 1
+    saved = TOTPDevice.objects.get(user=tto)
+    assert saved.confirmed and saved.key == device.key
     # This session is verified: pages open without a second step.
     assert client.get("/accounts/").status_code == 200
 
@@ -171,7 +175,7 @@ def test_the_staff_switch_sends_staff_and_tto_to_set_up(people, settings, role, 
             assert not (response.status_code == 302 and "/two-factor/" in response.url)
     if required:
         browser.get("/accounts/two-factor/")
-        device = TOTPDevice.objects.get(user=user)
+        device = pending_device(browser)
         browser.post("/accounts/two-factor/", {"token": code(device)})
         assert browser.get("/accounts/").status_code == 200
 
@@ -211,3 +215,14 @@ def test_the_rate_limit_on_passwords_still_holds(settings, people):
     for _ in range(2):
         browser.post("/accounts/login/", {"username": user.email, "password": "wrong"})
     assert sign_in(browser, user).status_code == 429
+
+
+def test_guessing_set_up_codes_is_limited(tto, client):
+    client.force_login(tto)
+    client.get("/accounts/two-factor/")
+    device = pending_device(client)
+    for _ in range(10):
+        client.post("/accounts/two-factor/", {"token": wrong_code(device)})
+    response = client.post("/accounts/two-factor/", {"token": code(device)})
+    assert "Too many codes were tried" in response.content.decode()
+    assert not TOTPDevice.objects.exists()
