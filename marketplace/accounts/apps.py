@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "marketplace.accounts"
     label = "accounts"
     verbose_name = _("Accounts and organisations")
+
+    def ready(self):
+        from . import two_factor  # noqa: F401  (connects the sign-in signal)

@@ -1,9 +1,13 @@
 from django import forms
-from django.contrib.auth import password_validation
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from .models import Organization, Role, roles_for_kind
+from .validators import validate_visible_text
+
+NAME = {"validators": [validate_visible_text]}
 
 credit_code_validator = RegexValidator(
     r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$",
@@ -13,12 +17,12 @@ credit_code_validator = RegexValidator(
 
 class EnterpriseSignupForm(forms.Form):
     email = forms.EmailField(label=_("Work email"))
-    first_name = forms.CharField(label=_("Given name"), max_length=150)
-    last_name = forms.CharField(label=_("Family name"), max_length=150)
+    first_name = forms.CharField(label=_("Given name"), max_length=150, **NAME)
+    last_name = forms.CharField(label=_("Family name"), max_length=150, **NAME)
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
     password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
-    organization_name = forms.CharField(label=_("Enterprise name (Chinese)"), max_length=200)
-    organization_name_en = forms.CharField(label=_("Enterprise name (English)"), max_length=200, required=False)
+    organization_name = forms.CharField(label=_("Enterprise name (Chinese)"), max_length=200, **NAME)
+    organization_name_en = forms.CharField(label=_("Enterprise name (English)"), max_length=200, required=False, **NAME)
     credit_code = forms.CharField(
         label=_("Unified social credit code"),
         max_length=18,
@@ -59,8 +63,8 @@ class InvitationForm(forms.Form):
 
 
 class AcceptInvitationForm(forms.Form):
-    first_name = forms.CharField(label=_("Given name"), max_length=150)
-    last_name = forms.CharField(label=_("Family name"), max_length=150)
+    first_name = forms.CharField(label=_("Given name"), max_length=150, **NAME)
+    last_name = forms.CharField(label=_("Family name"), max_length=150, **NAME)
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
     password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
 
@@ -75,3 +79,49 @@ class AcceptInvitationForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return data
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form that says so when the right password belongs to a not yet verified account.
+
+    Only with the right password: a wrong one gets the usual message, so the form tells nothing about
+    which addresses are registered.
+    """
+
+    unverified_user = None
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+            user = get_user_model().objects.filter(email__iexact=username or "").order_by("pk").first()
+            if (
+                user is not None
+                and password
+                and not user.is_active
+                and user.email_verified_at is None
+                and user.check_password(password)
+            ):
+                self.unverified_user = user
+                raise forms.ValidationError(
+                    _("Your email address is not verified yet. Open the link we emailed you, or have it sent again."),
+                    code="unverified",
+                ) from None
+            raise
+
+
+class VerifyPasswordForm(forms.Form):
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+
+
+class OTPTokenForm(forms.Form):
+    token = forms.RegexField(
+        label=_("Code from your authenticator app"),
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": _("Enter the 6-digit code.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def clean_token(self):
+        return self.cleaned_data["token"].strip()

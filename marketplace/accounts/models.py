@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace.core.i18n import pick
 
+from .validators import name_key, validate_visible_text
+
 
 class User(AbstractUser):
     """A person. Logs in with their email address (the username mirrors it for self sign-ups)."""
@@ -17,6 +19,8 @@ class User(AbstractUser):
         _("preferred language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+    first_name = models.CharField(_("first name"), max_length=150, blank=True, validators=[validate_visible_text])
+    last_name = models.CharField(_("last name"), max_length=150, blank=True, validators=[validate_visible_text])
     email_verified_at = models.DateTimeField(_("email verified at"), null=True, blank=True)
 
     class Meta(AbstractUser.Meta):
@@ -44,8 +48,24 @@ class Organization(models.Model):
         LARGE = "large", _("Large enterprise")
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    name = models.CharField(_("name (Chinese)"), max_length=200)
-    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    name = models.CharField(_("name (Chinese)"), max_length=200, validators=[validate_visible_text])
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True, validators=[validate_visible_text])
+    # Comparison keys of both names (validators.name_key), kept by save(): lookalike names share a key.
+    name_key = models.CharField(max_length=200, blank=True, editable=False, db_index=True)
+    name_en_key = models.CharField(max_length=200, blank=True, editable=False, db_index=True)
+    name_flagged = models.BooleanField(
+        _("name looks like another organisation's"),
+        default=False,
+        help_text=_("Set when the name resembles an existing organisation's; clear it once checked."),
+    )
+    resembles = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resembles"),
+    )
     slug = models.SlugField(_("slug"), max_length=80, unique=True, allow_unicode=False)
     size_class = models.CharField(_("size class"), max_length=8, choices=SizeClass.choices, blank=True)
     specialised_innovative = models.BooleanField(_("specialised and innovative (专精特新)"), default=False)
@@ -89,6 +109,14 @@ class Organization(models.Model):
 
     def __str__(self):
         return self.display_name
+
+    def save(self, *args, **kwargs):
+        self.name_key = name_key(self.name)
+        self.name_en_key = name_key(self.name_en)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"name", "name_en"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "name_key", "name_en_key"}
+        super().save(*args, **kwargs)
 
     @property
     def display_name(self):

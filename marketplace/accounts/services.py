@@ -4,8 +4,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -18,6 +20,7 @@ from marketplace.core.emails import notify
 from . import selectors
 from .models import Invitation, Membership, Organization, Role, roles_for_kind
 from .tokens import email_verification_token
+from .validators import validate_visible_text
 
 User = get_user_model()
 
@@ -62,10 +65,36 @@ def register_enterprise(
     little_giant=False,
     language=None,
 ):
-    """Create an inactive user, their enterprise and a buyer membership; email a verification link."""
+    """Create an inactive user, their enterprise and a buyer membership; email a verification link.
+
+    Returns (user, organization), or (None, None) when the address is already registered: then nothing is
+    created and the address's owner is told by email that someone tried to sign up with it, so the
+    answer on screen is the same whether the address is known or not.
+    """
     email = normalize_email(email)
-    if email_taken(email):
-        raise ValidationError({"email": _("An account with this email address already exists.")})
+    for field, value in (
+        ("first_name", first_name),
+        ("last_name", last_name),
+        ("organization_name", organization_name),
+        ("organization_name_en", organization_name_en),
+    ):
+        try:
+            validate_visible_text(value)
+        except ValidationError as error:
+            raise ValidationError({field: error.messages}) from None
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        notify(
+            existing,
+            "accounts/email/signup_attempt",
+            {
+                "name": str(existing),
+                "login_url": settings.SITE_URL + reverse("accounts:login"),
+                "reset_url": settings.SITE_URL + reverse("accounts:password_reset"),
+                "verified": existing.email_verified_at is not None or existing.is_active,
+            },
+        )
+        return None, None
     if size_class not in Organization.SizeClass.values:
         raise ValidationError({"size_class": _("Choose a valid size class.")})
     credit_code = (credit_code or "").strip().upper()
@@ -100,6 +129,7 @@ def register_enterprise(
     except IntegrityError as exc:  # a concurrent sign-up with the same address or code
         raise ValidationError(_("This email address or credit code is already registered.")) from exc
     Membership.objects.create(user=user, organization=organization, role=Role.BUYER)
+    flag_if_lookalike(organization)
     send_verification(user)
     return user, organization
 
@@ -108,16 +138,99 @@ def send_verification(user):
     notify(user, "accounts/email/verify", {"name": str(user), "url": verification_url(user)})
 
 
+def hit_limit(key: str, limit: int, seconds: int) -> bool:
+    """Count one attempt under `key`; True once more than `limit` were made within `seconds`."""
+    cache.add(key, 0, seconds)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, seconds)
+        count = 1
+    return count > limit
+
+
+def is_claimable(user) -> bool:
+    """An account nobody has proved the address of: inactive and never verified."""
+    return user is not None and not user.is_active and user.email_verified_at is None
+
+
+def resend_verification(user) -> bool:
+    """Send the verification link again, at most VERIFICATION_RESEND_LIMIT times an hour; True if sent."""
+    if not is_claimable(user):
+        return False
+    if hit_limit(f"accounts:resend:{user.pk}", settings.VERIFICATION_RESEND_LIMIT, 3600):
+        return False
+    send_verification(user)
+    return True
+
+
+def lookalike_of(organization):
+    """Another organisation whose Chinese or English name has the same comparison key, or None."""
+    keys = {key for key in (organization.name_key, organization.name_en_key) if key}
+    if not keys:
+        return None
+    return (
+        Organization.objects.exclude(pk=organization.pk)
+        .filter(Q(name_key__in=keys) | Q(name_en_key__in=keys))
+        .order_by("pk")
+        .first()
+    )
+
+
 @transaction.atomic
-def verify_email(uidb64: str, token: str):
-    """Activate the account behind a verification link; return the user, or None if the link is bad."""
+def flag_if_lookalike(organization):
+    """Flag an organisation whose name looks like an existing one's, and tell platform staff by email.
+
+    Nothing is refused: two real organisations may share a name; staff check and clear the flag.
+    """
+    other = lookalike_of(organization)
+    if other is None or (organization.name_flagged and organization.resembles_id == other.pk):
+        return other
+    organization.name_flagged = True
+    organization.resembles = other
+    organization.save(update_fields=["name_flagged", "resembles"])
+    context = {
+        "organization": organization.name,
+        "organization_en": organization.name_en,
+        "other": other.name,
+        "other_en": other.name_en,
+        "url": settings.SITE_URL + reverse("organization:edit", args=[organization.pk]),
+    }
+    for person in User.objects.filter(is_staff=True, is_active=True).exclude(email=""):
+        notify(person, "accounts/email/lookalike_organisation", context)
+    return other
+
+
+def user_for_verification(uidb64: str, token: str):
+    """The account a verification link is for, or None if the link is bad, used or expired."""
     try:
         pk = int(urlsafe_base64_decode(uidb64).decode())
-        user = User.objects.select_for_update().get(pk=pk)
+        user = User.objects.get(pk=pk)
     except (TypeError, ValueError, OverflowError, UnicodeDecodeError, User.DoesNotExist):
         return None
     if not email_verification_token.check_token(user, token):
         return None
+    return user
+
+
+@transaction.atomic
+def verify_email(uidb64: str, token: str, *, password=None, same_browser=False):
+    """Activate the account behind a verification link; return the user, or None if it was refused.
+
+    The link proves the mailbox; the password (or the browser that signed up, which chose it) proves the
+    person who set the password is the one reading it. A link opened elsewhere by someone who does not
+    know the password (an address used by someone else) verifies nothing: the address's owner can claim
+    it later (an invitation's link does). Wrong passwords: at most 5 in 15 minutes per account.
+    """
+    user = user_for_verification(uidb64, token)
+    if user is None:
+        return None
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not same_browser:
+        if hit_limit(f"accounts:verify-password:{user.pk}", 5, 15 * 60):
+            return None
+        if not password or not user.check_password(password):
+            return None
     user.is_active = True
     user.email_verified_at = timezone.now()
     user.save(update_fields=["is_active", "email_verified_at"])
@@ -200,9 +313,28 @@ def accept_invitation(invitation, *, user=None, password=None, first_name="", la
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_open:
         raise ValidationError(_("This invitation has expired or was already used."))
+    validate_visible_text(first_name)
+    validate_visible_text(last_name)
+    existing = None
     if user is None:
-        if email_taken(invitation.email):
+        existing = User.objects.select_for_update().filter(email__iexact=invitation.email).order_by("pk").first()
+        if existing is not None and not is_claimable(existing):
             raise ValidationError(_("An account with this email address exists: sign in to accept."))
+    if user is None and existing is not None:
+        # An unverified account with the invitee's address, created by whoever typed it. The invitation's link
+        # proves the address, so its holder claims the account: their password and name, verified now, and
+        # none of the roles the account was given before (they came with someone else's sign-up).
+        user = existing
+        user.first_name = first_name
+        user.last_name = last_name
+        user.is_active = True
+        user.email_verified_at = timezone.now()
+        user.preferred_language = language or settings.LANGUAGE_CODE
+        user.set_password(password)
+        user.save()
+        Membership.objects.filter(user=user).delete()
+        sync_admin_groups(user)
+    elif user is None:
         user = User(
             username=invitation.email,
             email=invitation.email,
@@ -215,6 +347,9 @@ def accept_invitation(invitation, *, user=None, password=None, first_name="", la
         user.save()
     elif normalize_email(user.email) != normalize_email(invitation.email):
         raise ValidationError(_("This invitation was sent to another email address."))
+    elif user.email_verified_at is None:
+        user.email_verified_at = timezone.now()  # the link itself proves the address
+        user.save(update_fields=["email_verified_at"])
     membership = add_membership(user, invitation.organization, invitation.role)
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user

@@ -8,7 +8,11 @@ app_name = "accounts"
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("verify/<str:uidb64>/<str:token>/", views.verify, name="verify"),
-    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path("verify/resend/", views.resend_verification, name="resend_verification"),
+    path("login/", views.SignInView.as_view(), name="login"),
+    path("two-factor/", views.otp_setup, name="otp_setup"),
+    path("two-factor/verify/", views.otp_verify, name="otp_verify"),
+    path("two-factor/disable/", views.otp_disable, name="otp_disable"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",

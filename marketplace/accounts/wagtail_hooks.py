@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
-from wagtail.admin.views.generic import CreateView
+from wagtail.admin.views.generic import CreateView, EditView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.models import register_snippet
 
@@ -16,6 +16,19 @@ class OrganizationCreateView(CreateView):
             from cms.services import provision_institute
 
             provision_institute(instance)
+        from .services import flag_if_lookalike
+
+        flag_if_lookalike(instance)
+        return instance
+
+
+class OrganizationEditView(EditView):
+    def save_instance(self):
+        instance = super().save_instance()
+        if {"name", "name_en"} & set(self.form.changed_data):
+            from .services import flag_if_lookalike
+
+            flag_if_lookalike(instance)
         return instance
 
 
@@ -26,8 +39,9 @@ class OrganizationViewSet(ModelViewSet):
     menu_order = 300
     add_to_admin_menu = True
     add_view_class = OrganizationCreateView
-    list_display = ["name", "name_en", "kind", "size_class", "city", "is_active"]
-    list_filter = ["kind", "size_class", "is_active", "specialised_innovative", "little_giant"]
+    edit_view_class = OrganizationEditView
+    list_display = ["name", "name_en", "kind", "size_class", "city", "is_active", "name_flagged"]
+    list_filter = ["name_flagged", "kind", "size_class", "is_active", "specialised_innovative", "little_giant"]
     search_fields = ["name", "name_en", "credit_code", "city"]
     panels = [
         FieldPanel("kind"),
@@ -46,6 +60,8 @@ class OrganizationViewSet(ModelViewSet):
         FieldPanel("contact_phone"),
         FieldPanel("bank_details"),
         FieldPanel("is_active"),
+        FieldPanel("name_flagged"),
+        FieldPanel("resembles", read_only=True),
     ]
 
 

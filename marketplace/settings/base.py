@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "taggit",
     # Security
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "csp",
     # Background tasks
     "django_tasks",
@@ -88,6 +90,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Two-factor sign-in: which device verified this session, then the second step where one is due.
+    "django_otp.middleware.OTPMiddleware",
+    "marketplace.accounts.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -283,6 +288,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # Account rules
 ACCOUNT_VERIFICATION_MAX_AGE = 3 * 24 * 3600  # seconds a verification link stays valid
+VERIFICATION_RESEND_LIMIT = 3  # verification links sent again per account and hour
+
+# Two-factor sign-in (django-otp, TOTP). With OTP_REQUIRED_FOR_STAFF on, platform staff and TTO officers
+# must set up an authenticator app before any page; anyone with a device enters a code after signing in.
+OTP_REQUIRED_FOR_STAFF = env_bool("OTP_REQUIRED_FOR_STAFF", False)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Tech Transfer Marketplace")
 INVITATION_MAX_AGE_DAYS = 14
 
 # Demo data: each app contributes a seeder, run in this order by `manage.py seed_demo`.

@@ -2,6 +2,7 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 
 from marketplace.accounts.models import Membership, Organization, Role
 from tests.factories import EnterpriseFactory, UserFactory
@@ -80,13 +81,26 @@ def test_tampered_verification_link_is_refused(client, mailoutbox, django_captur
     assert not User.objects.get(email="founder@microchip.example.com").is_active
 
 
-def test_duplicate_email_is_refused_case_insensitively_and_changes_nothing(client):
-    UserFactory(email="founder@microchip.example.com", username="someone")
+def test_signup_with_a_registered_address_answers_the_same_and_tells_the_owner(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    owner = UserFactory(email="founder@microchip.example.com", username="someone", preferred_language="en")
     before = (User.objects.count(), Organization.objects.count(), Membership.objects.count())
-    response = signup(client, email="FOUNDER@microchip.example.com")
-    assert response.status_code == 200
-    assert "An account with this email address already exists." in response.content.decode()
-    assert (User.objects.count(), Organization.objects.count(), Membership.objects.count()) == before
+    with django_capture_on_commit_callbacks(execute=True):
+        known = signup(client, email="FOUNDER@microchip.example.com")
+    # Exactly the page a new address gets: nothing tells the visitor the address is registered.
+    with django_capture_on_commit_callbacks(execute=True):
+        new = Client().post("/accounts/signup/", {**GOOD, "email": "fresh@microchip.example.com", "credit_code": ""})
+    assert known.status_code == new.status_code == 200
+    page = known.content.decode()
+    assert page == new.content.decode().replace("fresh@microchip.example.com", "founder@microchip.example.com")
+    assert "already" not in page
+    assert (User.objects.count() - 1, Organization.objects.count() - 1, Membership.objects.count() - 1) == before
+    # The owner of the address hears about it; no verification link goes out for the attempt.
+    attempt = [m for m in mailoutbox if m.to == [owner.email]]
+    assert len(attempt) == 1 and "tried to register" in attempt[0].body
+    assert "/accounts/verify/" not in attempt[0].body
+    assert not User.objects.filter(email__iexact=owner.email).exclude(pk=owner.pk).exists()
 
 
 def test_duplicate_credit_code_is_refused_and_changes_nothing(client):

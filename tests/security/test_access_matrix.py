@@ -237,6 +237,23 @@ MATRIX = [
         post=expect(E404, anon=E404),
         payload=lambda w, r: {"first_name": "Eve", "last_name": "E", "password1": "x" * 20, "password2": "x" * 20},
     ),
+    # Sends the link again only to the unverified account whose password this session just gave; everyone
+    # else is sent back to the sign-in page with a message.
+    Entry(
+        "accounts:resend_verification",
+        get=expect(E405, anon=E405),
+        post=expect(LOGIN),
+        payload=lambda w, r: {},
+    ),
+    # Two-factor sign-in: each person's own device only (nobody has one in this world).
+    Entry(
+        "accounts:otp_setup",
+        get=SIGNED_IN_LIST,
+        post=expect(NOOP),
+        payload=lambda w, r: {"token": "12345x"},
+    ),
+    Entry("accounts:otp_verify", get=expect(NOOP), post=expect(NOOP), payload=lambda w, r: {"token": "123456"}),
+    Entry("accounts:otp_disable", get=expect(NOOP), post=expect(NOOP), payload=lambda w, r: {"token": "123456"}),
     # --- site-wide ------------------------------------------------------------------------------------
     Entry(
         "switch_language",
@@ -523,6 +540,21 @@ MATRIX = [
             "name_en": "Admin Ltd",
             "slug": "admin-ltd",
             "size_class": "small",
+            "is_active": "on",
+        },
+    ),
+    Entry(
+        "organization:edit",
+        kwargs=lambda w: {"pk": w.x.enterprise.pk},
+        get=only(OK, "staff", refused=DENIED, buyer_a=LOGIN, buyer_b=LOGIN),
+        post=only(OK, "staff", refused=DENIED, buyer_a=LOGIN, buyer_b=LOGIN),
+        payload=lambda w, r: {
+            "kind": "enterprise",
+            "name": w.x.enterprise.name,
+            "name_en": "Renamed by staff Ltd",
+            "slug": w.x.enterprise.slug,
+            "size_class": w.x.enterprise.size_class,
+            "credit_code": w.x.enterprise.credit_code,
             "is_active": "on",
         },
     ),
