@@ -9,7 +9,9 @@ of editing, history, workflow history, usage, the locked pages, aging pages and 
 hooks in ``cms/wagtail_hooks.py`` use this module for the rest.
 
 Documents: a document attached to result pages (or referenced by pages) none of which is live is served
-only to platform staff and the members of the institutes of those pages, until one of them goes live.
+only to platform staff and the members of the institutes those pages belong to, until one of them goes live;
+a document in an institute's collection that no page holds yet (just uploaded, or attached only in an
+unpublished revision) only to that institute's members and platform staff.
 """
 
 from django.db.models import Q
@@ -60,6 +62,14 @@ def can_see_page(user, page) -> bool:
     return not any(page.path.startswith(path) for path in other)
 
 
+def in_own_institute(user, page) -> bool:
+    """Whether `page` is one of the user's institute pages or below one (platform staff: always)."""
+    if sees_every_institute(user):
+        return True
+    own, _other = _institute_paths(user)
+    return any(page.path.startswith(path) for path in own)
+
+
 def pages_holding_document(document):
     """The pages that attach or reference `document` (result attachments and Wagtail's reference index)."""
     from wagtail.models import Page, ReferenceIndex
@@ -79,8 +89,20 @@ def may_download_document(user, document) -> bool:
     if sees_every_institute(user):
         return True
     pages = list(pages_holding_document(document).only("pk", "path", "live"))
-    if not pages or any(page.live for page in pages):
+    if any(page.live for page in pages):
         return True
+    if not pages:
+        # Not on any page yet (just uploaded, or only in an unpublished revision): a document in an
+        # institute's collection stays with that institute; any other is served as Wagtail decides.
+        from cms.models import InstituteAccess
+
+        owner = InstituteAccess.objects.filter(collection_id=document.collection_id).first()
+        if owner is None:
+            return True
+        return (
+            bool(user and user.is_authenticated)
+            and account_selectors.institutes_of(user).filter(pk=owner.organization_id).exists()
+        )
     if user is None or not user.is_authenticated:
         return False
-    return any(can_see_page(user, page) for page in pages)
+    return any(in_own_institute(user, page) for page in pages)

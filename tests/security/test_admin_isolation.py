@@ -167,10 +167,25 @@ def test_the_attachment_is_served_to_everyone_once_the_result_is_live(attachment
     assert as_role(role).get(attachment.url).status_code == 404
     attachment.draft.save_revision().publish()
     assert as_role(role).get(attachment.url).status_code == 200
-    # A document attached nowhere is served as before (Wagtail's collection privacy alone decides).
+    # A document outside the institutes' collections, attached nowhere, is served as before.
+    from wagtail.models import Collection
+
     brochure = Document.objects.create(
         title="Brochure",
         file=ContentFile(b"brochure", name="brochure.pdf"),
-        collection=world.x.institute.cms_access.collection,
+        collection=Collection.get_first_root_node(),
     )
     assert as_role(role).get(brochure.url).status_code == 200
+
+
+UNATTACHED_IN_XS_COLLECTION = {**SERVED_WHILE_DRAFT}
+
+
+@pytest.mark.parametrize("role", sorted(UNATTACHED_IN_XS_COLLECTION))
+def test_a_document_uploaded_to_xs_collection_and_on_no_page_stays_with_x(world, db, file_storage, as_role, role):
+    document = Document.objects.create(
+        title="Lab notebook scan secret-X",
+        file=ContentFile(b"notebook", name="notebook.pdf"),
+        collection=world.x.institute.cms_access.collection,
+    )
+    assert as_role(role).get(document.url).status_code == UNATTACHED_IN_XS_COLLECTION[role]
