@@ -73,3 +73,25 @@ load-test: install translations
 
 clean-db:
 	rm -f db.sqlite3
+
+# Redis for the cache tests and the smoke run: started (no persistence) if it does not answer.
+.PHONY: redis test-redis smoke
+redis:
+	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || { command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }; \
+	  mkdir -p /var/lib/redis /var/log/redis; \
+	  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log; \
+	  for _ in $$(seq 1 30); do redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && break; sleep 0.2; done; }
+
+# The cache, booking and page-cache tests against Redis (database REDIS_TEST_DB, flushed by every test).
+REDIS_TEST_DB ?= 5
+REDIS_TESTS ?= tests/core/test_catalogue_cache.py tests/core/test_redis_cache.py tests/equipment tests/statistics/test_figures_cache.py
+test-redis: install translations redis
+	REDIS_URL=redis://127.0.0.1:6379/$(REDIS_TEST_DB) DJANGO_SETTINGS_MODULE=marketplace.settings.test \
+	  $(VENV)/bin/pytest $(REDIS_TESTS) $(PYTEST_ARGS)
+
+# gunicorn under production settings (PostgreSQL SMOKE_PG_URL, default mk_smoke; Redis database 6): books,
+# pays by invoice, reads the dashboards; fails on any 5xx. See bench/smoke_production.py.
+smoke: install translations redis
+	@pg_isready -h 127.0.0.1 -p 5432 -q || { pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql)" main start; \
+	  for _ in $$(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done; }
+	$(PY) bench/smoke_production.py

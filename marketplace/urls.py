@@ -12,6 +12,8 @@ from marketplace.core import views as core_views
 
 urlpatterns = [
     path("django-admin/", admin.site.urls),
+    # Wagtail admin views narrowed per institute (cms/admin_urls.py) come before Wagtail's own.
+    path("admin/", include("cms.admin_urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),

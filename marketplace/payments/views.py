@@ -219,12 +219,16 @@ def statement(request, institute_id):
 
 
 def _statement_csv(result):
+    # Enterprise names are typed by people: every cell goes through the formula-safe writer.
+    from marketplace.core.safe_export import write_csv_row
+
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"statement-{result.institute.slug}-{result.start:%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")  # Excel opens UTF-8 with a byte-order mark
     writer = csv.writer(response)
-    writer.writerow(
+    write_csv_row(
+        writer,
         [
             _("Payment"),
             _("Paid at"),
@@ -235,10 +239,11 @@ def _statement_csv(result):
             _("Amount"),
             _("Refunded"),
             _("Net"),
-        ]
+        ],
     )
     for p in result.payments:
-        writer.writerow(
+        write_csv_row(
+            writer,
             [
                 p.number,
                 p.paid_at.isoformat() if p.paid_at else "",
@@ -249,12 +254,12 @@ def _statement_csv(result):
                 p.amount,
                 p.refunded_amount,
                 p.net_amount,
-            ]
+            ],
         )
     writer.writerow([])
-    writer.writerow([_("Currency"), _("Gross"), _("Refunds"), _("Net"), _("Paid out"), _("Outstanding")])
+    write_csv_row(writer, [_("Currency"), _("Gross"), _("Refunds"), _("Net"), _("Paid out"), _("Outstanding")])
     for t in result.totals:
-        writer.writerow([t.currency, t.gross, t.refunds, t.net, t.paid_out, t.outstanding])
+        write_csv_row(writer, [t.currency, t.gross, t.refunds, t.net, t.paid_out, t.outstanding])
     return response
 
 

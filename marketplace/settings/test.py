@@ -1,4 +1,5 @@
 from .base import *  # noqa: F403
+from .base import env
 
 ENVIRONMENT = "test"
 DEBUG = False
@@ -15,7 +16,13 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Local memory, or the Redis that REDIS_URL names (CI runs the cache, booking and page-cache tests against
+# a dedicated Redis database, e.g. redis://127.0.0.1:6379/5): every test starts and ends by clearing the
+# cache (tests/conftest.py), which flushes that database.
+if env("REDIS_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Whole-page caching for anonymous visitors is switched on by the tests about it (tests/core).
 PAGE_CACHE_SECONDS = 0
 STRIPE_SECRET_KEY = ""

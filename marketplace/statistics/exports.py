@@ -1,6 +1,7 @@
 """CSV and XLSX exports: the annual transfer report (count and value by mode) and instrument usage.
 
-Headers follow the active language; numbers stay numbers (Decimal → XLSX numeric cells).
+Headers follow the active language; numbers stay numbers (Decimal → XLSX numeric cells); text cells go
+through marketplace.core.safe_export, so a name starting with "=" is never read as a formula.
 """
 
 import csv
@@ -10,6 +11,8 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
+
+from marketplace.core.safe_export import append_xlsx_row, write_csv_row
 
 from . import selectors
 
@@ -85,12 +88,12 @@ def to_csv(headers, rows, preamble=()) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for line in preamble:
-        writer.writerow(line)
+        write_csv_row(writer, line)
     if preamble:
         writer.writerow([])
-    writer.writerow(headers)
+    write_csv_row(writer, headers)
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        write_csv_row(writer, row)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -98,18 +101,17 @@ def to_xlsx(title, headers, rows, preamble=()) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title[:31]
-    sheet.append([title])
+    append_xlsx_row(sheet, [title])
     sheet["A1"].font = Font(bold=True, size=13)
     for line in preamble:
-        sheet.append(line)
+        append_xlsx_row(sheet, line)
     sheet.append([])
-    sheet.append(headers)
-    for cell in sheet[sheet.max_row]:
+    for cell in append_xlsx_row(sheet, headers):
         cell.font = Font(bold=True)
+    last = []
     for row in rows:
-        sheet.append(list(row))
-    last = sheet.max_row
-    for cell in sheet[last]:
+        last = append_xlsx_row(sheet, row)
+    for cell in last:
         cell.font = Font(bold=True)
     for row in sheet.iter_rows(min_row=len(preamble) + 3):
         for cell in row:

@@ -582,6 +582,27 @@ MATRIX = [
         query="?q=Draft+result",
         get=only(OK, *X_SIDE, "staff", refused=BLIND, buyer_a=LOGIN, buyer_b=LOGIN),
     ),
+    # Wagtail admin views the project narrows per institute (cms/admin_urls.py): another institute's people
+    # open them but see nothing of X (tests/security/test_admin_isolation.py checks drafts and status).
+    Entry(
+        "cms_choose_page",
+        label="cms_choose_page (page chooser)",
+        get=only(OK, *X_SIDE, "staff", refused=BLIND, buyer_a=LOGIN, buyer_b=LOGIN),
+    ),
+    Entry(
+        "cms_choose_page_child",
+        label="cms_choose_page_child (page chooser in X's institute page)",
+        kwargs=lambda w: {"parent_page_id": w.x.instrument.get_parent().pk},
+        get=only(OK, *X_SIDE, "staff", refused=BLIND, buyer_a=LOGIN, buyer_b=LOGIN),
+    ),
+    Entry(
+        "cms_page_types_usage",
+        get=only(OK, *X_SIDE, "staff", refused=BLIND, buyer_a=LOGIN, buyer_b=LOGIN),
+    ),
+    Entry(
+        "cms_page_types_usage_results",
+        get=only(OK, *X_SIDE, "staff", refused=BLIND, buyer_a=LOGIN, buyer_b=LOGIN),
+    ),
     # --- public pages served by Wagtail (through the anonymous page cache, core.views.serve_page) -------
     Entry(
         "page",
