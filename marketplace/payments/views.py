@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from marketplace.accounts import selectors as account_selectors
+from marketplace.core.safe_export import write_csv_row
 
 from . import gateway, selectors, services
 from .forms import MarkPaidForm, PeriodForm, ProviderForm
@@ -220,7 +221,6 @@ def statement(request, institute_id):
 
 def _statement_csv(result):
     # Enterprise names are typed by people: every cell goes through the formula-safe writer.
-    from marketplace.core.safe_export import write_csv_row
 
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"statement-{result.institute.slug}-{result.start:%Y%m%d}.csv"
