@@ -15,7 +15,7 @@ from tests.factories import EnterpriseFactory, make_member
 RACERS = 20
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_twenty_concurrent_requests_for_one_slot_give_exactly_one_booking(institute):
     instrument = make_instrument(institute)
     racers = []
