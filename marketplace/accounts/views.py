@@ -7,6 +7,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from marketplace.core.ids import id_or_404
+
 from . import selectors, services
 from .forms import AcceptInvitationForm, EnterpriseSignupForm, InvitationForm
 from .models import Invitation
@@ -108,7 +110,7 @@ def members(request, pk):
 @login_required
 @require_POST
 def revoke_invitation(request, pk):
-    invitation = get_object_or_404(Invitation, pk=pk)
+    invitation = get_object_or_404(Invitation, pk=id_or_404(pk))
     # Another organisation's invitation answers exactly like a missing one.
     selectors.organization_for_member_or_404(request.user, invitation.organization_id)
     if not selectors.can_invite(request.user, invitation.organization):

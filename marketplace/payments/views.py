@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from marketplace.accounts import selectors as account_selectors
+from marketplace.core.ids import id_or_404
 
 from . import gateway, selectors, services
 from .forms import MarkPaidForm, PeriodForm, ProviderForm
@@ -34,7 +35,7 @@ def _booking_for_buyer_or_404(user, pk):
 
     try:
         return Booking.objects.select_related("instrument", "institute", "enterprise").get(
-            pk=int(pk), enterprise__in=account_selectors.enterprises_of(user)
+            pk=id_or_404(pk), enterprise__in=account_selectors.enterprises_of(user)
         )
     except (Booking.DoesNotExist, TypeError, ValueError):
         raise Http404 from None
@@ -71,7 +72,7 @@ def _agreement_for_buyer_or_404(user, pk):
 
     try:
         return LicenceAgreement.objects.select_related("result", "institute", "enterprise").get(
-            pk=int(pk), enterprise__in=account_selectors.enterprises_of(user)
+            pk=id_or_404(pk), enterprise__in=account_selectors.enterprises_of(user)
         )
     except (LicenceAgreement.DoesNotExist, TypeError, ValueError):
         raise Http404 from None
