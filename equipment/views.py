@@ -183,6 +183,8 @@ def manage(request):
         day = date.fromisoformat(request.GET.get("day", ""))
     except ValueError:
         day = timezone.localdate()
+    if not date.min < day < date.max:  # the page links to the day before and after
+        day = timezone.localdate()
     return render(
         request,
         "equipment/manage/dashboard.html",

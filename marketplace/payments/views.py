@@ -1,6 +1,7 @@
 """Thin views: parse, call one service, render."""
 
 import csv
+import json
 import logging
 
 import stripe
@@ -180,11 +181,39 @@ def mark_paid(request, pk):
 def stripe_webhook(request):
     """Stripe's webhook endpoint: 400 (and nothing stored) unless the signature verifies."""
     signature = request.headers.get("Stripe-Signature", "")
+    if _unstorable(request.body):
+        # Stripe never sends one; stored, it would fail on PostgreSQL and be retried for days.
+        return HttpResponseBadRequest("invalid payload: text the database cannot store")
     try:
         event = services.receive_stripe_event(request.body, signature)
     except (ValueError, stripe.SignatureVerificationError):
         return HttpResponseBadRequest("invalid payload or signature")
     return HttpResponse(f"ok {event.result}", content_type="text/plain")
+
+
+def _unstorable(body):
+    """True for a JSON body with a NUL character or a lone surrogate in any key or string (PostgreSQL
+    refuses both); False for any other body, readable or not (the signature check refuses the rest)."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return False
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+            if "\x00" in value:
+                return True
+    return False
 
 
 @login_required

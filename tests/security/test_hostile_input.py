@@ -440,6 +440,74 @@ def test_webhook_with_a_bad_signature_is_refused_and_stores_nothing(world, db, c
     assert Payment.objects.get(pk=payment.pk).status == payment.status
 
 
+odd_text = st.one_of(
+    st.sampled_from(["\x00", "a\x00b", "\ud800", '"', "'", "\\", "\u202e", "\ud7ff", "\ufeff", "x" * 5000, "", "🙂"]),
+    st.text(max_size=80),
+)
+odd_value = st.one_of(
+    odd_text,
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.none(),
+    st.booleans(),
+)
+
+
+def test_a_signed_webhook_with_odd_characters_is_stored_or_refused_never_a_crash(world, db, client, settings):
+    """Stripe retries any answer that is not 2xx for days: an event with NUL bytes, quotes, huge numbers or
+    odd types in any field is stored (answered 200) or refused (400), never an exception, and a second
+    delivery of it answers the same way."""
+    from tests.payments.conftest import make_event, sign
+
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_test_hostile"
+    url = reverse("payments:stripe_webhook")
+    reached = Counter()
+
+    @FEW
+    @given(
+        event_id=st.one_of(st.just(None), odd_text.filter(bool)),
+        kind=st.one_of(
+            st.sampled_from(
+                ["payment_intent.succeeded", "payment_intent.payment_failed", "charge.refunded", "transfer.created"]
+            ),
+            odd_text,
+        ),
+        fields=st.dictionaries(
+            st.sampled_from(["id", "amount", "amount_received", "currency", "metadata", "status", "payment_intent"]),
+            odd_value,
+            max_size=5,
+        ),
+        metadata=st.dictionaries(odd_text, odd_text, max_size=3),
+    )
+    def run(event_id, kind, fields, metadata):
+        obj = {"id": "pi_hostile", "object": "payment_intent", "amount": 100, "currency": "cny"}
+        obj.update(fields)
+        obj["metadata"] = metadata if "metadata" not in fields else fields["metadata"]
+        data = make_event(kind, obj, event_id=event_id)
+        body = json.dumps(data).encode()
+        with rolled_back():
+            before = StripeEvent.objects.count()
+            for delivery in (1, 2):
+                response = client.post(
+                    url,
+                    data=body,
+                    content_type="application/json",
+                    HTTP_STRIPE_SIGNATURE=sign(body, secret=settings.STRIPE_WEBHOOK_SECRET),
+                )
+                assert response.status_code in (200, 400), (delivery, response.status_code)
+                if response.status_code == 200:
+                    assert StripeEvent.objects.filter(event_id=data["id"]).count() == 1
+                    reached["stored"] += 1
+                    event("stored")
+                else:
+                    assert StripeEvent.objects.count() == before
+                    reached["refused"] += 1
+                    event("refused")
+
+    run()
+    assert reached["stored"], reached
+
+
 def test_webhook_signed_with_another_secret_or_too_old_is_refused(world, db, client, settings):
     from tests.payments.conftest import make_event, sign
 
