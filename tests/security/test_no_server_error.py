@@ -90,6 +90,8 @@ HOSTILE = [
 # Sent in every parameter of every view at once, for each role, before the random examples: the values
 # that broke views before (a quote ends an FTS5 term; PostgreSQL refuses NUL; ids beyond 64 bits overflow).
 SWEEP = ['"', "a\x00b", str(10**30), "0001-01-01", "9999-12-31", "x" * 5000]
+# Sent as every id of the URL (per the converters that accept it), as staff.
+SWEEP_IDS = {"9" * 40: ("string", "int"), "１２": ("string",), "a\x00b": ("string",), '"': ("string",)}
 SWEEP_ROLES = ("buyer_a", "staff")  # a buyer's views, and every other view (staff may open them all)
 
 
@@ -370,6 +372,16 @@ def test_no_input_to_any_view_gives_a_server_error(name, pattern, indexed_world,
             for method in ("GET", "POST"):
                 check(role, kwargs_list[0], method, dict.fromkeys(fields, value), note=lambda text: None)
 
+    converters = _converters(pattern)
+    for value in SWEEP_IDS:
+        kwargs = dict(kwargs_list[0])
+        for key, conv in converters.items():
+            if conv in SWEEP_IDS[value]:
+                kwargs[key] = value
+        if kwargs != kwargs_list[0]:
+            for method in ("GET", "POST"):
+                check("staff", kwargs, method, {}, note=lambda text: None)
+
     @hsettings(max_examples=PER_PATTERN)
     @given(request=requests_for(name, pattern, real, fields, options))
     def walk(request):
@@ -377,3 +389,35 @@ def test_no_input_to_any_view_gives_a_server_error(name, pattern, indexed_world,
 
     walk()
     assert sum(answers.values()), f"{name}: no request reached the view"
+
+
+# --- what the walk found, one example each -------------------------------------------------------------
+
+
+def test_a_nul_byte_in_a_search_or_a_form_answers_400_with_a_message(indexed_world, db, client):
+    client.force_login(indexed_world.x.people.buyer)
+    for response in (
+        client.get(reverse("results"), {"q": "a\x00b"}),
+        client.post(reverse("equipment:book", args=[indexed_world.x.instrument.pk]), {"purpose": "a\x00b"}),
+        client.get("/accounts/invitations/a%00b/"),
+    ):
+        assert response.status_code == 400
+        assert "NUL character" in response.content.decode()
+
+
+@pytest.mark.parametrize("words", ['"', 'Result X"', '"Result', "Result\u200b X"])
+def test_search_words_with_quotes_or_invisible_marks_find_what_the_plain_words_find(indexed_world, db, client, words):
+    plain = client.get(reverse("results"), {"q": "Result X"})
+    response = client.get(reverse("results"), {"q": words})
+    assert response.status_code == 200
+    if words.strip('"'):
+        assert "Result X" in plain.content.decode()
+        assert ("Result X" in response.content.decode()) == ("Result" in words)
+
+
+def test_ids_are_ascii_digits_within_64_bits():
+    from marketplace.core.ids import parse_id
+
+    assert [parse_id(v) for v in ("12", 12, "0012", str(2**63 - 1))] == [12, 12, 12, 2**63 - 1]
+    for value in ("１２", " 12", "1_2", "-1", "0", str(2**63), "9" * 40, "", None, True, "1e3"):
+        assert parse_id(value) is None, value
