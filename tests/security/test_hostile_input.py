@@ -340,10 +340,11 @@ def test_express_accept_view_licenses_only_for_the_buyers_enterprise(world, db, 
         st.just(("other", str(world.y.enterprise.pk))),
         nasty_text.filter(lambda value: value.strip() != own).map(lambda value: ("garbage", value)),
     )
-    # A checkbox sends its value when ticked and nothing when not; "false" and "0" also read as not ticked.
+    # A checkbox sends its value ("on") when ticked and nothing when not; an empty value or "false" (what a
+    # script sends for an unticked box) reads as not ticked, any other value as ticked.
     acceptances = st.one_of(
         st.sampled_from(["on", "true", "1", "yes"]).map(lambda value: ("yes", value)),
-        st.sampled_from([None, "", "false", "0"]).map(lambda value: ("no", value)),
+        st.sampled_from([None, "", "false", "False"]).map(lambda value: ("no", value)),
     )
     reached = Counter()
 
@@ -374,7 +375,9 @@ def test_express_accept_view_licenses_only_for_the_buyers_enterprise(world, db, 
                 assert agreement.price_amount == offer_row.upfront_fee.quantize(Decimal("0.01"))
             else:
                 assert created == 0
-                if offer_kind in ("draft", "none"):
+                if any("\x00" in str(value) for value in (offer_id, enterprise_value, accept_value)):
+                    assert response.status_code == 400  # refused before any view: a NUL byte
+                elif offer_kind in ("draft", "none"):
                     assert response.status_code == 404
                 else:
                     assert response.status_code == 400
