@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-e2e lint format bench load-test install messages translations clean-db worker
+.PHONY: run test test-hypothesis test-e2e lint format bench load-test install messages translations clean-db worker
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,16 @@ run: install translations
 worker: install
 	$(MANAGE) db_worker --queue-name '*'
 
+# Property-based tests run derandomized here (hypothesis profile "ci"): the same examples every run.
 test: install translations
-	DJANGO_SETTINGS_MODULE=marketplace.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=ci DJANGO_SETTINGS_MODULE=marketplace.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Randomized property-based run (new examples each time; HYPOTHESIS_PROFILE=thorough for 20x as many).
+# A failure prints its example and a @reproduce_failure blob, and is replayed first from .hypothesis/.
+HYPOTHESIS_PROFILE ?= dev
+test-hypothesis: install translations
+	HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) DJANGO_SETTINGS_MODULE=marketplace.settings.test \
+	  $(VENV)/bin/pytest tests/security/test_hostile_input.py tests/security/test_no_server_error.py $(PYTEST_ARGS)
 
 # Real-browser tests: Playwright driving Debian's Chromium (apt-get install chromium).
 test-e2e: install translations

@@ -38,8 +38,11 @@ class BookingForm(forms.Form):
         self.only_enterprise = choices[0] if len(choices) == 1 else None
         if self.only_enterprise:
             # One enterprise: nothing to choose, and nothing a forged value could change.
+            # Disabled: the posted value is ignored (a forged or garbled one is no error either).
             self.fields["enterprise"].widget = forms.HiddenInput()
             self.fields["enterprise"].required = False
+            self.fields["enterprise"].disabled = True
+            self.initial.setdefault("enterprise", self.only_enterprise.pk)
 
     def clean_enterprise(self):
         return self.only_enterprise or self.cleaned_data.get("enterprise")

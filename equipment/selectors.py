@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from marketplace.accounts import selectors as account_selectors
 from marketplace.accounts.models import Membership, Organization, Role
+from marketplace.core.ids import id_or_404
 
 from . import availability
 from .models import ACTIVE_STATUSES, Blackout, Booking, BookingStatus, InstrumentPage, OpeningHours
@@ -18,10 +19,7 @@ MANAGER_ROLES = [Role.FACILITY_MANAGER, Role.TTO_OFFICER]
 
 
 def _int_or_404(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
+    return id_or_404(value)
 
 
 # --- rights ------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from marketplace.accounts import selectors as account_selectors
 from marketplace.core.catalogue_cache import CachedCountPaginator
+from marketplace.core.ids import id_or_404
 from marketplace.core.pagecache import cache_anonymous_page
 from marketplace.core.search import pages_with_ids, search_ids
 from marketplace.payments import services as payment_services
@@ -182,6 +183,8 @@ def manage(request):
         day = date.fromisoformat(request.GET.get("day", ""))
     except ValueError:
         day = timezone.localdate()
+    if not date.min < day < date.max:  # the page links to the day before and after
+        day = timezone.localdate()
     return render(
         request,
         "equipment/manage/dashboard.html",
@@ -347,10 +350,7 @@ def remove_blackout(request, pk):
 
 
 def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
+    return id_or_404(value)
 
 
 # --- calendars -----------------------------------------------------------------------------------

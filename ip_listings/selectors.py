@@ -8,6 +8,7 @@ from django.http import Http404
 
 from marketplace.accounts import selectors as account_selectors
 from marketplace.accounts.models import Organization, Role
+from marketplace.core.ids import id_or_404
 
 from . import scope
 from .models import (
@@ -24,10 +25,7 @@ from .models import (
 
 
 def _int_or_404(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
+    return id_or_404(value)
 
 
 # --- rights --------------------------------------------------------------------------------------------

@@ -1,7 +1,23 @@
+import os
+
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from marketplace.accounts.models import Role
 from tests.factories import EnterpriseFactory, UserFactory, make_institute, make_member
+
+# Hypothesis profiles, chosen by HYPOTHESIS_PROFILE (README, Tests):
+#   ci        the default: derandomized (the same examples on every run and machine) and no example
+#             database, so a run never passes or fails by luck; `make test` and .ci/run use it.
+#   dev       randomized, same number of examples, failures replayed from .hypothesis/ (make test-hypothesis).
+#   thorough  randomized with twenty times the examples, to hunt for new failures before a release.
+# Tests that set their own settings inherit what they do not set (max_examples, derandomize) from the profile.
+_COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]}
+hypothesis_settings.register_profile("ci", max_examples=25, derandomize=True, database=None, print_blob=True, **_COMMON)
+hypothesis_settings.register_profile("dev", max_examples=25, print_blob=True, **_COMMON)
+hypothesis_settings.register_profile("thorough", max_examples=500, print_blob=True, **_COMMON)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,8 @@
 
 from django.http import Http404
 
+from marketplace.core.ids import id_or_404
+
 from .models import ENTERPRISE_ROLES, INSTITUTE_ROLES, Membership, Organization, Role
 
 
@@ -62,7 +64,7 @@ def organization_for_member_or_404(user, pk):
     A forged or foreign id answers exactly like a missing one.
     """
     try:
-        organization = Organization.objects.get(pk=int(pk))
+        organization = Organization.objects.get(pk=id_or_404(pk))
     except (Organization.DoesNotExist, TypeError, ValueError):
         raise Http404 from None
     if not can_view_members(user, organization):

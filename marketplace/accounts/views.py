@@ -16,6 +16,8 @@ from django_otp import verify_token
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
+from marketplace.core.ids import id_or_404
+
 from . import selectors, services, two_factor
 from .forms import (
     AcceptInvitationForm,
@@ -166,7 +168,7 @@ def members(request, pk):
 @login_required
 @require_POST
 def revoke_invitation(request, pk):
-    invitation = get_object_or_404(Invitation, pk=pk)
+    invitation = get_object_or_404(Invitation, pk=id_or_404(pk))
     # Another organisation's invitation answers exactly like a missing one.
     selectors.organization_for_member_or_404(request.user, invitation.organization_id)
     if not selectors.can_invite(request.user, invitation.organization):

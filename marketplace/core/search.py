@@ -18,6 +18,17 @@ def _lookup(word):
     return "contains" if all(_CJK.match(c) for c in word) else "icontains"
 
 
+# Characters that are never part of a word a person searches for: control and format characters (NUL,
+# which PostgreSQL refuses in any text, bidi and zero-width marks) and the double quote, which the SQLite
+# full-text backend (FTS5 MATCH) reads as the end of a quoted term, so that '"' alone is a syntax error.
+_NOT_SEARCHABLE = re.compile(r'["\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]')
+
+
+def search_words(query):
+    """The words of a typed query, with what is not searchable (see _NOT_SEARCHABLE) read as a space."""
+    return " ".join(_NOT_SEARCHABLE.sub(" ", query or "").split())
+
+
 def search_ids(queryset, query, fields, limit=1000):
     """Ids of the pages of `queryset` that match `query`: full-text search, plus, for a query in Chinese,
     every page whose `fields` contain each of its words.
@@ -26,6 +37,9 @@ def search_ids(queryset, query, fields, limit=1000):
     a word inside one ("显微镜") would never be found by the index alone. The ids are cached with the
     catalogue (`catalogue_cache`): a publication changes the version and so the next answer.
     """
+    query = search_words(query)
+    if not query:
+        return []
     return catalogue_cache.cached(
         "search", lambda: _search_ids(queryset, query, fields, limit), queryset.query.sql_with_params(), query, limit
     )

@@ -37,6 +37,24 @@ class PeriodForm(forms.Form):
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("Until (inclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
+    # Statements cover the platform's years; a date far outside them is a typing error (and year 1 or 9999
+    # has no day before or after to compute a period with).
+    FIRST, LAST = date(2000, 1, 1), date(2100, 12, 31)
+
+    def _within(self, name):
+        value = self.cleaned_data.get(name)
+        if value and not self.FIRST <= value <= self.LAST:
+            raise forms.ValidationError(
+                _("Choose a date between %(first)s and %(last)s."), params={"first": self.FIRST, "last": self.LAST}
+            )
+        return value
+
+    def clean_start(self):
+        return self._within("start")
+
+    def clean_end(self):
+        return self._within("end")
+
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("start"), cleaned.get("end")

@@ -8,6 +8,7 @@ from django.http import Http404
 
 from marketplace.accounts import selectors as account_selectors
 from marketplace.accounts.models import Organization, Role
+from marketplace.core.ids import id_or_404
 
 from .models import PAID_STATUSES, ZERO, Payment, PaymentRefund, Payout, PayoutAccount, Provider
 
@@ -34,7 +35,7 @@ def payments_visible_to(user):
 def payment_for_user_or_404(user, pk) -> Payment:
     """The payment `pk` if the user may see it; a foreign id answers exactly like a missing one."""
     try:
-        return payments_visible_to(user).get(pk=int(pk))
+        return payments_visible_to(user).get(pk=id_or_404(pk))
     except (Payment.DoesNotExist, TypeError, ValueError):
         raise Http404 from None
 
@@ -64,7 +65,7 @@ def statement_institutes(user):
 
 def institute_for_statement_or_404(user, pk) -> Organization:
     try:
-        return statement_institutes(user).get(pk=int(pk))
+        return statement_institutes(user).get(pk=id_or_404(pk))
     except (Organization.DoesNotExist, TypeError, ValueError):
         raise Http404 from None
 

@@ -1,6 +1,7 @@
 """Thin views: parse, call one service, render."""
 
 import csv
+import json
 import logging
 
 import stripe
@@ -16,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from marketplace.accounts import selectors as account_selectors
+from marketplace.core.ids import id_or_404
 from marketplace.core.safe_export import write_csv_row
 
 from . import gateway, selectors, services
@@ -35,7 +37,7 @@ def _booking_for_buyer_or_404(user, pk):
 
     try:
         return Booking.objects.select_related("instrument", "institute", "enterprise").get(
-            pk=int(pk), enterprise__in=account_selectors.enterprises_of(user)
+            pk=id_or_404(pk), enterprise__in=account_selectors.enterprises_of(user)
         )
     except (Booking.DoesNotExist, TypeError, ValueError):
         raise Http404 from None
@@ -72,7 +74,7 @@ def _agreement_for_buyer_or_404(user, pk):
 
     try:
         return LicenceAgreement.objects.select_related("result", "institute", "enterprise").get(
-            pk=int(pk), enterprise__in=account_selectors.enterprises_of(user)
+            pk=id_or_404(pk), enterprise__in=account_selectors.enterprises_of(user)
         )
     except (LicenceAgreement.DoesNotExist, TypeError, ValueError):
         raise Http404 from None
@@ -181,6 +183,9 @@ def mark_paid(request, pk):
 def stripe_webhook(request):
     """Stripe's webhook endpoint: 400 (and nothing stored) unless the signature verifies."""
     signature = request.headers.get("Stripe-Signature", "")
+    if _unstorable(request.body):
+        # Stripe never sends one; stored, it would fail on PostgreSQL and be retried for days.
+        return HttpResponseBadRequest("invalid payload: text the database cannot store")
     try:
         event = services.receive_stripe_event(request.body, signature)
     except (ValueError, stripe.SignatureVerificationError):
@@ -190,6 +195,31 @@ def stripe_webhook(request):
         # which tries again (as do the task and reconcile_payments).
         return HttpResponse(f"pending {event.result}", status=503, content_type="text/plain")
     return HttpResponse(f"ok {event.result}", content_type="text/plain")
+
+
+def _unstorable(body):
+    """True for a JSON body with a NUL character or a lone surrogate in any key or string (PostgreSQL
+    refuses both); False for any other body, readable or not (the signature check refuses the rest)."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return False
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+            if "\x00" in value:
+                return True
+    return False
 
 
 @login_required

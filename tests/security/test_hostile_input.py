@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -22,7 +23,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, assume, event, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
@@ -33,9 +34,8 @@ from ip_listings.scope import offer_errors
 from marketplace.core.money import from_minor_units, to_minor_units
 from marketplace.payments.models import Payment, StripeEvent
 
-FEW = hsettings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
-)
+# The number of examples and derandomization come from the hypothesis profile (tests/conftest.py).
+FEW = hsettings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 NASTY = [
     "",
     " ",
@@ -73,41 +73,119 @@ def rolled_back():
 
 
 def _errors_shown(response):
+    """A form error, a flashed message or an error paragraph is on the page."""
     text = response.content.decode()
-    return "errorlist" in text or 'class="error' in text or "messages" in text
+    if response["Content-Type"].startswith("text/plain"):  # refused before any view: a NUL byte
+        return "NUL character" in text
+    return "errorlist" in text or 'class="error' in text or 'class="messages"' in text or "message error" in text
 
 
 # --- (a) bookings ---------------------------------------------------------------------------------------
 
 
-@FEW
-@given(
-    day=st.one_of(nasty_text, st.dates().map(str)),
-    start=st.one_of(nasty_text, st.times().map(lambda t: t.strftime("%H:%M"))),
-    end=st.one_of(nasty_text, st.times().map(lambda t: t.strftime("%H:%M"))),
-    purpose=st.text(max_size=2500),
-    enterprise=st.one_of(nasty_text, st.integers(min_value=-(2**63), max_value=2**63)),
-)
-def test_booking_form_answers_any_input_with_a_booking_or_a_message(
-    world, db, client, day, start, end, purpose, enterprise
-):
+def _open_slots(instrument):
+    """A strategy of (date, start, end) the instrument accepts, built from its own rules: a day within
+    its horizon past its notice, free of bookings and blackouts, inside one of that weekday's opening
+    periods, on its step, between its minimum and maximum length."""
+    periods = {}
+    for period in instrument.opening_hours.all():
+        periods.setdefault(period.weekday, []).append((period.opens, period.closes))
+    taken = {b.start.astimezone(timezone.get_current_timezone()).date() for b in instrument.bookings.all()}
+    taken |= {b.start.astimezone(timezone.get_current_timezone()).date() for b in instrument.blackouts.all()}
+    today = timezone.localdate()
+    first = 2 + instrument.min_notice_hours // 24
+    days = [
+        today + timedelta(days=n)
+        for n in range(first, instrument.horizon_days)
+        if (today + timedelta(days=n)).weekday() in periods and today + timedelta(days=n) not in taken
+    ]
+    step = instrument.slot_minutes
+
+    @st.composite
+    def slots(draw):
+        day = draw(st.sampled_from(days))
+        opens, closes = draw(st.sampled_from(periods[day.weekday()]))
+        open_minutes, close_minutes = opens.hour * 60 + opens.minute, closes.hour * 60 + closes.minute
+        length = draw(
+            st.integers(instrument.min_booking_minutes // step, instrument.max_booking_minutes // step).map(
+                lambda n: n * step
+            )
+        )
+        assume(open_minutes + length <= close_minutes)
+        start = draw(st.integers(0, (close_minutes - length - open_minutes) // step)) * step + open_minutes
+        end = start + length
+        return day, f"{start // 60:02d}:{start % 60:02d}", f"{end // 60:02d}:{end % 60:02d}"
+
+    return slots()
+
+
+def test_booking_form_answers_any_input_with_a_booking_or_a_message(world, db, client):
+    """Valid slots (from the instrument's opening hours and rules) with any posted enterprise and any
+    purpose without NUL always become a booking of the buyer's own enterprise for exactly the posted period;
+    anything else is a 400 with a message and creates nothing. Both kinds are reached."""
+    instrument = world.x.instrument
     client.force_login(world.x.people.buyer)
-    url = reverse("equipment:book", args=[world.x.instrument.pk])
-    with rolled_back():
-        before = Booking.objects.count()
-        data = {"date": day, "start_time": start, "end_time": end, "purpose": purpose, "enterprise": enterprise}
-        response = client.post(url, data)
-        if response.status_code == 302:
-            booking = Booking.objects.latest("pk")
-            assert Booking.objects.count() == before + 1
-            # The only enterprise of this buyer, whatever was posted.
-            assert booking.enterprise == world.x.enterprise
-            assert booking.end > booking.start
-            assert booking.price_amount >= 0 and booking.price_amount.as_tuple().exponent == -2
-        else:
-            assert response.status_code == 400
-            assert _errors_shown(response)
-            assert Booking.objects.count() == before
+    url = reverse("equipment:book", args=[instrument.pk])
+    other_enterprise = str(world.y.enterprise.pk)
+    any_enterprise = st.one_of(
+        nasty_text,
+        st.just(other_enterprise),
+        st.just(str(world.x.enterprise.pk)),
+        st.integers(min_value=-(2**63), max_value=2**63).map(str),
+    )
+    valid = st.builds(
+        lambda slot, purpose, enterprise: ("valid", slot, purpose, enterprise),
+        _open_slots(instrument),
+        st.text(max_size=2000).filter(lambda text: "\x00" not in text),
+        any_enterprise.filter(lambda value: "\x00" not in value),  # a NUL byte is refused at the door
+    )
+    garbage = st.builds(
+        lambda day, start, end, purpose, enterprise: ("any", (day, start, end), purpose, enterprise),
+        st.one_of(nasty_text, st.dates().map(str)),
+        st.one_of(nasty_text, st.times().map(lambda t: t.strftime("%H:%M"))),
+        st.one_of(nasty_text, st.times().map(lambda t: t.strftime("%H:%M"))),
+        st.one_of(st.text(max_size=2500), st.just("\x00")),
+        any_enterprise,
+    )
+    reached = Counter()
+    hourly = set()
+
+    @FEW
+    @given(case=st.one_of(valid, garbage))
+    def run(case):
+        kind, (day, start, end), purpose, enterprise = case
+        with rolled_back():
+            before = Booking.objects.count()
+            data = {"date": str(day), "start_time": start, "end_time": end, "purpose": purpose}
+            data["enterprise"] = enterprise
+            response = client.post(url, data)
+            if kind == "valid":
+                assert response.status_code == 302, response.content.decode()[:2000]
+            if response.status_code == 302:
+                reached[f"created ({kind})"] += 1
+                event("booking created")
+                booking = Booking.objects.latest("pk")
+                assert Booking.objects.count() == before + 1
+                # The only enterprise of this buyer, whatever was posted.
+                assert booking.enterprise_id == world.x.enterprise.pk
+                local = timezone.get_current_timezone()
+                if kind == "valid":
+                    assert booking.start.astimezone(local).strftime("%Y-%m-%d %H:%M") == f"{day} {start}"
+                    assert booking.end.astimezone(local).strftime("%Y-%m-%d %H:%M") == f"{day} {end}"
+                hours = Decimal((booking.end - booking.start).total_seconds()) / 3600
+                assert booking.price_amount > 0 and booking.price_amount.as_tuple().exponent == -2
+                hourly.add(booking.price_amount / hours)
+            else:
+                reached["refused"] += 1
+                event("refused")
+                assert response.status_code == 400
+                assert _errors_shown(response)
+                assert Booking.objects.count() == before
+
+    run()
+    assert reached["created (valid)"] and reached["refused"], reached
+    # Every booking costs the same per hour (the buyer's tier rate), whatever its length.
+    assert len(hourly) == 1, hourly
 
 
 timezones = st.timezones()
@@ -237,31 +315,76 @@ def test_a_result_trl_outside_1_to_9_is_refused(world, db, trl):
         assert 1 <= trl <= 9
 
 
-@FEW
-@given(
-    enterprise=st.one_of(nasty_text, st.integers(min_value=-(2**63), max_value=2**63)),
-    accept=st.one_of(nasty_text, st.sampled_from(["on", "true", "1", "false", "0", "off"])),
-    offer_id=st.one_of(st.none(), nasty_text, st.integers(min_value=-(2**63), max_value=2**63)),
-)
-def test_express_accept_view_licenses_only_for_the_buyers_enterprise(world, db, client, enterprise, accept, offer_id):
+def test_express_accept_view_licenses_only_for_the_buyers_enterprise(world, db, client):
+    """Whatever offer id, enterprise and acceptance are posted, an agreement is created exactly when the
+    offer is a live express offer, the enterprise is the buyer's own and the terms are accepted, and it
+    is always the buyer's own enterprise's; every refusal is a 404 or a 400 with a message.
+
+    The expected outcome is computed from the kind of each drawn value, not by the view's own code."""
     client.force_login(world.x.people.buyer)
-    target = world.y.express_offer.pk if offer_id is None else offer_id
-    with rolled_back():
-        before = LicenceAgreement.objects.count()
-        try:
-            url = reverse("ip_listings:accept_offer", args=[target])
-        except Exception:  # noqa: BLE001 - a path the URL pattern itself refuses cannot be requested
-            return
-        response = client.post(url, {"enterprise": enterprise, "accept_terms": accept})
-        assert response.status_code in (302, 400, 404)
-        if response.status_code == 302 and LicenceAgreement.objects.count() > before:
-            agreement = LicenceAgreement.objects.latest("pk")
-            assert agreement.enterprise == world.x.enterprise
-            assert agreement.price_amount >= 0 and agreement.price_amount.as_tuple().exponent == -2
-        else:
-            assert LicenceAgreement.objects.count() == before
-            if response.status_code == 400:
-                assert _errors_shown(response)
+    own = str(world.x.enterprise.pk)
+    express = [world.x.express_offer.pk, world.y.express_offer.pk]  # non-exclusive: always available
+    not_express = [world.x.negotiated_offer.pk, world.y.negotiated_offer.pk]
+    draft = [world.x.draft_result.offers.first().pk, world.y.draft_result.offers.first().pk]
+    known = {str(pk) for pk in express + not_express + draft}
+    offers = st.one_of(
+        st.sampled_from(express).map(lambda pk: ("express", pk)),
+        st.sampled_from(not_express).map(lambda pk: ("not express", pk)),
+        st.sampled_from(draft).map(lambda pk: ("draft", pk)),
+        st.one_of(nasty_text, st.integers(min_value=-(2**70), max_value=2**70).map(str))
+        .filter(lambda value: value.strip().lstrip("0") not in known and "/" not in value and value)
+        .map(lambda value: ("none", value)),
+    )
+    enterprises = st.one_of(
+        st.just(("own", own)),
+        st.just(("other", str(world.y.enterprise.pk))),
+        nasty_text.filter(lambda value: value.strip() != own).map(lambda value: ("garbage", value)),
+    )
+    # A checkbox sends its value ("on") when ticked and nothing when not; an empty value or "false" (what a
+    # script sends for an unticked box) reads as not ticked, any other value as ticked.
+    acceptances = st.one_of(
+        st.sampled_from(["on", "true", "1", "yes"]).map(lambda value: ("yes", value)),
+        st.sampled_from([None, "", "false", "False"]).map(lambda value: ("no", value)),
+    )
+    reached = Counter()
+
+    @FEW
+    @given(offer=offers, enterprise=enterprises, accept=acceptances)
+    def run(offer, enterprise, accept):
+        (offer_kind, offer_id), (enterprise_kind, enterprise_value), (accept_kind, accept_value) = (
+            offer,
+            enterprise,
+            accept,
+        )
+        data = {"enterprise": enterprise_value}
+        if accept_value is not None:
+            data["accept_terms"] = accept_value
+        with rolled_back():
+            before = LicenceAgreement.objects.count()
+            response = client.post(reverse("ip_listings:accept_offer", args=[offer_id]), data)
+            created = LicenceAgreement.objects.count() - before
+            expected = offer_kind == "express" and enterprise_kind == "own" and accept_kind == "yes"
+            reached["created" if expected else f"refused ({offer_kind})"] += 1
+            event(f"offer {offer_kind}, enterprise {enterprise_kind}, accepted {accept_kind}")
+            if expected:
+                assert response.status_code == 302 and created == 1
+                agreement = LicenceAgreement.objects.latest("pk")
+                assert agreement.enterprise_id == world.x.enterprise.pk
+                assert agreement.buyer_id == world.x.people.buyer.pk
+                offer_row = LicenceOffer.objects.get(pk=offer_id)
+                assert agreement.price_amount == offer_row.upfront_fee.quantize(Decimal("0.01"))
+            else:
+                assert created == 0
+                if any("\x00" in str(value) for value in (offer_id, enterprise_value, accept_value)):
+                    assert response.status_code == 400  # refused before any view: a NUL byte
+                elif offer_kind in ("draft", "none"):
+                    assert response.status_code == 404
+                else:
+                    assert response.status_code == 400
+                    assert _errors_shown(response)
+
+    run()
+    assert reached["created"] and reached["refused (express)"] and reached["refused (not express)"], reached
 
 
 def test_express_accept_with_another_enterprises_id_creates_nothing(world, db, client):
@@ -322,6 +445,74 @@ def test_webhook_with_a_bad_signature_is_refused_and_stores_nothing(world, db, c
     assert Payment.objects.get(pk=payment.pk).status == payment.status
 
 
+odd_text = st.one_of(
+    st.sampled_from(["\x00", "a\x00b", "\ud800", '"', "'", "\\", "\u202e", "\ud7ff", "\ufeff", "x" * 5000, "", "🙂"]),
+    st.text(max_size=80),
+)
+odd_value = st.one_of(
+    odd_text,
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.none(),
+    st.booleans(),
+)
+
+
+def test_a_signed_webhook_with_odd_characters_is_stored_or_refused_never_a_crash(world, db, client, settings):
+    """Stripe retries any answer that is not 2xx for days: an event with NUL bytes, quotes, huge numbers or
+    odd types in any field is stored (answered 200) or refused (400), never an exception, and a second
+    delivery of it answers the same way."""
+    from tests.payments.conftest import make_event, sign
+
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_test_hostile"
+    url = reverse("payments:stripe_webhook")
+    reached = Counter()
+
+    @FEW
+    @given(
+        event_id=st.one_of(st.just(None), odd_text.filter(bool)),
+        kind=st.one_of(
+            st.sampled_from(
+                ["payment_intent.succeeded", "payment_intent.payment_failed", "charge.refunded", "transfer.created"]
+            ),
+            odd_text,
+        ),
+        fields=st.dictionaries(
+            st.sampled_from(["id", "amount", "amount_received", "currency", "metadata", "status", "payment_intent"]),
+            odd_value,
+            max_size=5,
+        ),
+        metadata=st.dictionaries(odd_text, odd_text, max_size=3),
+    )
+    def run(event_id, kind, fields, metadata):
+        obj = {"id": "pi_hostile", "object": "payment_intent", "amount": 100, "currency": "cny"}
+        obj.update(fields)
+        obj["metadata"] = metadata if "metadata" not in fields else fields["metadata"]
+        data = make_event(kind, obj, event_id=event_id)
+        body = json.dumps(data).encode()
+        with rolled_back():
+            before = StripeEvent.objects.count()
+            for delivery in (1, 2):
+                response = client.post(
+                    url,
+                    data=body,
+                    content_type="application/json",
+                    HTTP_STRIPE_SIGNATURE=sign(body, secret=settings.STRIPE_WEBHOOK_SECRET),
+                )
+                assert response.status_code in (200, 400), (delivery, response.status_code)
+                if response.status_code == 200:
+                    assert StripeEvent.objects.filter(event_id=data["id"]).count() == 1
+                    reached["stored"] += 1
+                    event("stored")
+                else:
+                    assert StripeEvent.objects.count() == before
+                    reached["refused"] += 1
+                    event("refused")
+
+    run()
+    assert reached["stored"], reached
+
+
 def test_webhook_signed_with_another_secret_or_too_old_is_refused(world, db, client, settings):
     from tests.payments.conftest import make_event, sign
 
@@ -349,7 +540,8 @@ def test_marking_an_invoice_paid_keeps_its_amount_whatever_reference_is_typed(wo
     payment = world.x.payment
     with rolled_back():
         response = client.post(reverse("payments:mark_paid", args=[payment.pk]), {"reference": reference})
-        assert response.status_code == 302
+        # A NUL byte is refused before the view (no text may hold one); anything else is the view's answer.
+        assert response.status_code == (400 if "\x00" in reference else 302)
         after = Payment.objects.get(pk=payment.pk)
         assert after.amount == payment.amount and after.amount >= 0
         assert after.amount.as_tuple().exponent == -2
