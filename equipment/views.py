@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from marketplace.accounts import selectors as account_selectors
@@ -221,22 +222,31 @@ def manage_booking(request, pk):
     )
 
 
+# Labels are lazy: each request shows them in its own language.
 ACTIONS = {
-    "approve": (lambda b, u, f: services.approve_booking(b, actor=u), None, _("Approved.")),
-    "reject": (lambda b, u, f: services.reject_booking(b, actor=u, reason=f["reason"]), ReasonForm, _("Rejected.")),
+    "approve": (lambda b, u, f: services.approve_booking(b, actor=u), None, gettext_lazy("Approved.")),
+    "reject": (
+        lambda b, u, f: services.reject_booking(b, actor=u, reason=f["reason"]),
+        ReasonForm,
+        gettext_lazy("Rejected."),
+    ),
     "confirm": (
         # Money received by invoice goes through the payments app: one record of every payment.
         lambda b, u, f: payment_services.receive_invoice_payment(b, actor=u, reference=f["reference"]),
         ConfirmForm,
-        _("Confirmed by invoice."),
+        gettext_lazy("Confirmed by invoice."),
     ),
     "complete": (
         lambda b, u, f: services.complete_booking(b, actor=u, hours=f["hours"], note=f["note"]),
         UsageForm,
-        _("Usage recorded; the booking is completed."),
+        gettext_lazy("Usage recorded; the booking is completed."),
     ),
-    "no-show": (lambda b, u, f: services.mark_no_show(b, actor=u), None, _("Marked as a no-show.")),
-    "cancel": (lambda b, u, f: services.cancel_booking(b, actor=u, reason=f["reason"]), ReasonForm, _("Cancelled.")),
+    "no-show": (lambda b, u, f: services.mark_no_show(b, actor=u), None, gettext_lazy("Marked as a no-show.")),
+    "cancel": (
+        lambda b, u, f: services.cancel_booking(b, actor=u, reason=f["reason"]),
+        ReasonForm,
+        gettext_lazy("Cancelled."),
+    ),
 }
 
 

@@ -264,6 +264,16 @@ def test_manager_approves_confirms_and_records_usage(client, past_confirmed, boo
     assert past_confirmed.usage.hours == Decimal("1.25")
 
 
+@pytest.mark.parametrize(("language", "message"), [("zh-hans", "已批准。"), ("en", "Approved.")])
+def test_manage_action_messages_follow_each_readers_language(client, book, facility_manager, language, message):
+    # Both parametrisations run in one process: a label translated once, at import, shows in one language only.
+    booking = book()
+    client.force_login(facility_manager)
+    client.cookies["language"] = language
+    response = client.post(f"/equipment/manage/bookings/{booking.pk}/approve/", follow=True)
+    assert message in response.content.decode()
+
+
 def test_negative_usage_hours_in_the_form_change_nothing(client, past_confirmed, facility_manager):
     client.force_login(facility_manager)
     response = client.post(f"/equipment/manage/bookings/{past_confirmed.pk}/complete/", {"hours": "-2"}, follow=True)
