@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class EquipmentConfig(AppConfig):
     name = "equipment"
     verbose_name = _("Shared instruments")
+
+    def ready(self):
+        from . import ledger  # the models are loaded only now
+
+        ledger.register()

@@ -16,6 +16,7 @@ from django.utils import timezone
 from cms.models import InstitutePage
 from marketplace.accounts.models import Membership, Organization, Role
 
+from . import ledger
 from .models import (
     Blackout,
     Booking,
@@ -461,9 +462,6 @@ def _seed_blackouts(progress, instruments):
 def _seed_bookings(progress, instruments):
     """Bookings written directly (past ones cannot pass the booking service's notice rule), then moved
     through the same states, with usage records and ledger events for the completed ones."""
-    from marketplace.statistics.models import TransferEvent
-    from marketplace.statistics.services import record_event
-
     from .models import BookingTransition, UsageRecord
     from .rates import price_for, tier_for, tier_rate
 
@@ -549,35 +547,12 @@ def _seed_bookings(progress, instruments):
                 )
                 previous = step
             if "confirmed" in path:  # a no-show was confirmed too
-                record_event(
-                    TransferEvent.Kind.BOOKING_CONFIRMED,
-                    institute=page.institute_id,
-                    enterprise=membership.organization_id,
-                    source=booking,
-                    amount=booking.price_amount,
-                    hours=booking.hours,
-                    occurred_at=min(start - timedelta(days=1), now),
-                )
+                ledger.record(ledger.booking_confirmed(booking, at=min(start - timedelta(days=1), now)))
             if status == BookingStatus.COMPLETED:
                 actual = (booking.hours * Decimal(rng.choice(["0.75", "1.0", "1.0", "1.1"]))).quantize(Decimal("0.01"))
                 usage = UsageRecord.objects.create(booking=booking, hours=actual, recorded_by=manager)
-                record_event(
-                    TransferEvent.Kind.BOOKING_COMPLETED,
-                    institute=page.institute_id,
-                    enterprise=membership.organization_id,
-                    source=booking,
-                    amount=booking.price_amount,
-                    hours=booking.hours,
-                    occurred_at=end,
-                )
-                record_event(
-                    TransferEvent.Kind.USAGE_RECORDED,
-                    institute=page.institute_id,
-                    enterprise=membership.organization_id,
-                    source=usage,
-                    hours=actual,
-                    occurred_at=end,
-                )
+                ledger.record(ledger.booking_completed(booking, at=end))
+                ledger.record(ledger.usage_recorded(usage))
         if page.booking_mode == BookingMode.SELF_SERVICE:
             for membership in buyers[:3]:
                 Qualification.objects.get_or_create(

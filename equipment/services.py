@@ -17,10 +17,8 @@ from django.utils.translation import ngettext
 from marketplace.accounts import selectors as account_selectors
 from marketplace.accounts.models import Role
 from marketplace.core.emails import notify
-from marketplace.statistics.models import TransferEvent
-from marketplace.statistics.services import record_event
 
-from . import availability, selectors
+from . import availability, ledger, selectors
 from .models import (
     ACTIVE_STATUSES,
     Blackout,
@@ -271,16 +269,7 @@ def confirm_booking(booking, *, actor, reference="") -> Booking:
     booking.confirmation_reference = (reference or "")[:120]
     booking.save(update_fields=["confirmation_reference", "updated_at"])
     _move(booking, BookingStatus.CONFIRMED, actor=actor, note=reference or "")
-    record_event(
-        TransferEvent.Kind.BOOKING_CONFIRMED,
-        institute=booking.institute_id,
-        enterprise=booking.enterprise_id,
-        source=booking,
-        amount=booking.price_amount,
-        currency=booking.currency,
-        hours=booking.hours,
-        occurred_at=timezone.now(),
-    )
+    ledger.record(ledger.booking_confirmed(booking, at=timezone.now()))
     _notify_buyer(booking, "confirmed")
     return booking
 
@@ -297,25 +286,8 @@ def complete_booking(booking, *, actor, hours, note="", now=None) -> Booking:
         raise ValidationError(_("A booking can be completed only once it has started."))
     usage = UsageRecord.objects.create(booking=booking, hours=hours, note=(note or "")[:500], recorded_by=actor)
     _move(booking, BookingStatus.COMPLETED, actor=actor, note=note)
-    record_event(
-        TransferEvent.Kind.BOOKING_COMPLETED,
-        institute=booking.institute_id,
-        enterprise=booking.enterprise_id,
-        source=booking,
-        amount=booking.price_amount,
-        currency=booking.currency,
-        hours=booking.hours,
-        occurred_at=now,
-    )
-    record_event(
-        TransferEvent.Kind.USAGE_RECORDED,
-        institute=booking.institute_id,
-        enterprise=booking.enterprise_id,
-        source=usage,
-        hours=hours,
-        occurred_at=booking.end if booking.end <= now else now,
-        data={"booking": booking.pk, "instrument": booking.instrument_id},
-    )
+    ledger.record(ledger.booking_completed(booking, at=now))
+    ledger.record(ledger.usage_recorded(usage, now=now))
     _notify_buyer(booking, "completed")
     return booking
 

@@ -7,14 +7,6 @@ class IpListingsConfig(AppConfig):
     verbose_name = _("Research results and IP")
 
     def ready(self):
-        from wagtail.signals import page_published
+        from . import ledger  # the models are loaded only now
 
-        from .models import ResultPage
-
-        page_published.connect(_result_published, sender=ResultPage, dispatch_uid="ip_listings_result_published")
-
-
-def _result_published(sender, instance, **kwargs):
-    from .services import record_listing_published
-
-    record_listing_published(instance)
+        ledger.register()

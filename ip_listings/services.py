@@ -20,10 +20,8 @@ from marketplace.accounts import selectors as account_selectors
 from marketplace.accounts.models import Membership, Role
 from marketplace.core.emails import notify
 from marketplace.core.money import quantize
-from marketplace.statistics.models import TransferEvent
-from marketplace.statistics.services import record_event
 
-from . import scope
+from . import ledger, scope
 from .models import (
     AgreementSource,
     AgreementStatus,
@@ -250,21 +248,6 @@ def _agreement_email_context(agreement):
     }
 
 
-def _record_signed(agreement):
-    record_event(
-        TransferEvent.Kind.AGREEMENT_SIGNED,
-        institute=agreement.institute_id,
-        enterprise=agreement.enterprise_id,
-        source=agreement,
-        amount=agreement.price_amount,
-        currency=agreement.currency,
-        deal_mode=agreement.mode,
-        occurred_at=agreement.paid_at or agreement.signed_at,
-        listing=agreement.result_id,
-        data={"source": agreement.source, "number": agreement.number},
-    )
-
-
 # --- express licences ----------------------------------------------------------------------------------
 
 
@@ -322,7 +305,7 @@ def accept_express_offer(offer, *, buyer, enterprise, accept_terms=False, now=No
         **fields,
     )
     if free:
-        _record_signed(agreement)
+        ledger.record(ledger.agreement_signed(agreement))
     context = _agreement_email_context(agreement)
     notify(buyer, "ip_listings/email/express_accepted", {**context, "awaiting_payment": not free})
     for officer in tto_officers(agreement.institute_id):
@@ -352,7 +335,7 @@ def confirm_agreement_payment(agreement, *, actor, reference="") -> LicenceAgree
     agreement.paid_at = timezone.now()
     agreement.payment_reference = (reference or "")[:120]
     agreement.save(update_fields=["status", "paid_at", "payment_reference", "updated_at"])
-    _record_signed(agreement)
+    ledger.record(ledger.agreement_signed(agreement))
     if agreement.buyer is not None:
         notify(agreement.buyer, "ip_listings/email/agreement_active", _agreement_email_context(agreement))
     return agreement
@@ -432,15 +415,7 @@ def open_inquiry(*, result, buyer, enterprise, message, subject="", offer=None) 
     )
     InquiryMessage.objects.create(inquiry=inquiry, author=buyer, from_institute=False, body=message[:5000])
     InquiryStageChange.objects.create(inquiry=inquiry, from_stage="", to_stage=S.NEW, actor=buyer)
-    record_event(
-        TransferEvent.Kind.INQUIRY_OPENED,
-        institute=inquiry.institute_id,
-        enterprise=inquiry.enterprise_id,
-        source=inquiry,
-        deal_mode=offer.mode if offer else "",
-        listing=result.pk,
-        occurred_at=timezone.now(),
-    )
+    ledger.record(ledger.inquiry_opened(inquiry))
     _notify_institute(inquiry, "inquiry_opened", message=message[:1000])
     return inquiry
 
@@ -603,7 +578,7 @@ def record_agreement(
         paid_at=None,
         **fields,
     )
-    _record_signed(agreement)
+    ledger.record(ledger.agreement_signed(agreement))
     if agreement.buyer is not None:
         notify(agreement.buyer, "ip_listings/email/agreement_recorded", _agreement_email_context(agreement))
     return agreement
@@ -671,21 +646,7 @@ def report_impact(
             )
     except IntegrityError:
         raise ValidationError({"quarter": _("This quarter has already been reported.")}) from None
-    record_event(
-        TransferEvent.Kind.IMPACT_REPORTED,
-        institute=agreement.institute_id,
-        enterprise=agreement.enterprise_id,
-        source=report,
-        amount=revenue,
-        currency=agreement.currency,
-        jobs=report.jobs_created,
-        startup_formed=report.company_founded,
-        deal_mode=agreement.mode,
-        listing=agreement.result_id,
-        subject=agreement,
-        occurred_at=timezone.now(),
-        data={"year": year, "quarter": quarter, "products_launched": report.products_launched},
-    )
+    ledger.record(ledger.impact_reported(report))
     return report
 
 
@@ -726,20 +687,3 @@ def send_impact_reminders(today=None) -> int:
                 notify(user, "ip_listings/email/impact_reminder", context)
             sent += 1
     return sent
-
-
-# --- listings ------------------------------------------------------------------------------------------
-
-
-def record_listing_published(page):
-    """Ledger entry for a result that went live (first publication only: the ledger records it once)."""
-    if page.institute_id is None:
-        return
-    record_event(
-        TransferEvent.Kind.LISTING_PUBLISHED,
-        institute=page.institute_id,
-        source=page,
-        listing=page.pk,
-        occurred_at=page.first_published_at or timezone.now(),
-        data={"ip_kind": page.ip_kind, "trl": page.trl},
-    )

@@ -8,6 +8,7 @@ class StatisticsConfig(AppConfig):
     verbose_name = _("Transfer statistics")
 
     def ready(self):
-        from . import signals
+        from . import rebuild, registry, signals  # the models are loaded only now
 
         signals.connect()
+        registry.register_source("payments", rebuild.payment_sources)

@@ -60,15 +60,14 @@ def marks() -> tuple:
     """For the ledger, the instrument pages and the page log: the newest id and the sum of the
     `RECENT_IDS` newest (which changes when a row is committed after newer ones); one query, on
     primary-key indexes."""
-    from wagtail.models import PageLogEntry
+    from wagtail.models import PageLogEntry  # statistics' models import this module: loaded only now
 
-    from equipment.models import InstrumentPage
-
+    from . import registry
     from .models import TransferEvent
 
     quote = connection.ops.quote_name
     columns = []
-    for model in (TransferEvent, InstrumentPage, PageLogEntry):
+    for model in (TransferEvent, registry.instruments().model, PageLogEntry):
         table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
         recent = f"SELECT {pk} FROM {table} ORDER BY {pk} DESC LIMIT {RECENT_IDS}"  # noqa: S608 - no input
         columns += [f"(SELECT MAX({pk}) FROM {table})", f"(SELECT SUM({pk}) FROM ({recent}) recent)"]  # noqa: S608

@@ -53,7 +53,7 @@ from django.utils.translation import gettext_lazy as _
 from marketplace.accounts.models import Organization, Role
 from marketplace.core.money import quantize
 
-from . import figures_cache
+from . import figures_cache, registry
 from .models import ListingView, TransferEvent
 from .periods import days_in_year
 
@@ -62,7 +62,6 @@ M = TransferEvent.DealMode
 ZERO = Decimal("0")
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 HOURS = DecimalField(max_digits=12, decimal_places=2)
-BOOKING_SUBJECT = "equipment.booking:"
 LICENCE_MODES = (M.EXCLUSIVE, M.SOLE, M.NON_EXCLUSIVE)
 
 # Rows of the annual transfer report: (key, label, deal modes).
@@ -153,12 +152,14 @@ def booking_refunds(scope, period):
     refund does not subtract: its income never counted). Refunds are few; each is matched by index."""
     return (
         events(scope, period, K.PAYMENT_REFUNDED)
-        .filter(subject__startswith=BOOKING_SUBJECT)
+        .filter(subject__startswith=registry.instruments().subject_prefix)
         .filter(Exists(_completed()))
     )
 
 
-IS_AGREEMENT_PAYMENT = Q(subject__contains="agreement")
+def _is_deal_payment():
+    """A payment (or refund) for a transfer deal (a licence agreement), as the domain registered them."""
+    return registry.deal_subjects_q()
 
 
 def _ratio(part, whole):
@@ -171,6 +172,7 @@ def _ratio(part, whole):
 def ledger_totals(scope, period) -> dict:
     """Every ledger figure of the period, in one conditional aggregate query."""
     qs = events(scope, period)
+    deal_payment = _is_deal_payment()
     totals = qs.aggregate(
         listings_published=Count("pk", filter=Q(kind=K.LISTING_PUBLISHED)),
         inquiries=Count("pk", filter=Q(kind=K.INQUIRY_OPENED)),
@@ -180,8 +182,8 @@ def ledger_totals(scope, period) -> dict:
         payments=Count("pk", filter=Q(kind=K.PAYMENT_RECEIVED)),
         received=_money_sum("amount", Q(kind=K.PAYMENT_RECEIVED)),
         refunded=_money_sum("amount", Q(kind=K.PAYMENT_REFUNDED)),
-        licence_received=_money_sum("amount", Q(kind=K.PAYMENT_RECEIVED) & IS_AGREEMENT_PAYMENT),
-        licence_refunded=_money_sum("amount", Q(kind=K.PAYMENT_REFUNDED) & IS_AGREEMENT_PAYMENT),
+        licence_received=_money_sum("amount", Q(kind=K.PAYMENT_RECEIVED) & deal_payment),
+        licence_refunded=_money_sum("amount", Q(kind=K.PAYMENT_REFUNDED) & deal_payment),
         impact_reports=Count("pk", filter=Q(kind=K.IMPACT_REPORTED)),
         jobs=Coalesce(Sum("jobs", filter=Q(kind=K.IMPACT_REPORTED)), 0),
         impact_revenue=_money_sum("amount", Q(kind=K.IMPACT_REPORTED)),
@@ -196,7 +198,7 @@ def ledger_totals(scope, period) -> dict:
     )["total"]
     # A paid agreement whose payment was refunded is not a paid agreement.
     totals["agreement_payments"] = (
-        events(scope, period, K.PAYMENT_RECEIVED).filter(IS_AGREEMENT_PAYMENT).exclude(Exists(_refunded())).count()
+        events(scope, period, K.PAYMENT_RECEIVED).filter(deal_payment).exclude(Exists(_refunded())).count()
     )
     totals["net_receipts"] = totals["received"] - totals["refunded"]
     totals["licence_income"] = totals["licence_received"] - totals["licence_refunded"]
@@ -340,13 +342,6 @@ class InstrumentFigures:
         return self.income - self.cost
 
 
-def _instrument_model():
-    from equipment.models import InstrumentPage
-
-    return InstrumentPage
-
-
-VARIABLE_WITH_OPERATOR = ("assisted", "sample")  # booking modes whose hours also cost operator time
 EPOCH = dt.date(1970, 1, 1)
 
 
@@ -454,7 +449,9 @@ def instrument_rows(scope, period):
     )
     if scope is not None:
         in_period &= Q(transfer_events__institute_id__in=scope)
-    instruments = _instrument_model().objects.annotate(usage=FilteredRelation("transfer_events", condition=in_period))
+    instruments = registry.instruments().model.objects.annotate(
+        usage=FilteredRelation("transfer_events", condition=in_period)
+    )
     if scope is not None:
         instruments = instruments.filter(institute_id__in=scope)
 
@@ -495,13 +492,7 @@ def instrument_rows(scope, period):
     share, denominator = fixed * weight, Min(life) * unit
     share_fen = share / denominator
     share_rest = share - share_fen * denominator  # in 1/denominator fen
-    variable_rate = Case(
-        When(
-            booking_mode__in=VARIABLE_WITH_OPERATOR,
-            then=F("consumables_per_hour") + F("utilities_per_hour") + F("operator_per_hour"),
-        ),
-        default=F("consumables_per_hour") + F("utilities_per_hour"),
-    )
+    variable_rate = registry.instruments().variable_rate()
     variable = Min(_hundredths(variable_rate)) * _hundredths(F("booked_hours"))  # in 1/100 fen
     variable_fen = variable / 100
     variable_rest = variable - variable_fen * 100  # in 1/100 fen

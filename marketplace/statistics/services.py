@@ -100,30 +100,83 @@ def record_event(
         subject_obj = subject_of(source)
         subject = subject_key(subject_obj) if subject_obj is not None else ""
     elif isinstance(subject, models.Model):
-        subject_obj, subject = subject, subject_key(subject)
+        subject_obj = subject
     else:
         subject_obj = None
     if listing is None:
         listing = listing_of(source if isinstance(source, models.Model) else None, subject_obj, data=data)
+    return record(
+        entry(
+            kind,
+            (source_type, source_id),
+            occurred_at=occurred_at or timezone.now(),
+            institute=institute,
+            enterprise=enterprise,
+            amount=amount,
+            currency=currency,
+            hours=hours,
+            jobs=jobs,
+            deal_mode=deal_mode,
+            startup_formed=startup_formed,
+            data=data,
+            listing=listing,
+            subject=subject,
+        )
+    )
+
+
+def entry(
+    kind,
+    source,
+    *,
+    occurred_at,
+    institute,
+    enterprise=None,
+    amount=Decimal("0"),
+    currency="CNY",
+    hours=Decimal("0"),
+    jobs=0,
+    deal_mode="",
+    startup_formed=False,
+    data=None,
+    listing=None,
+    subject="",
+    source_suffix="",
+) -> TransferEvent:
+    """One ledger row (unsaved) for a fact about `source` (a model instance, or a (type, id) pair), every
+    field as given: nothing is derived. The domain apps' ledger modules build their facts with it; the
+    services `record` them, the rebuild inserts them in bulk."""
+    source_type, source_id = source if isinstance(source, tuple) else source_key(source)
+    return TransferEvent(
+        kind=kind,
+        occurred_at=occurred_at,
+        institute_id=getattr(institute, "pk", institute),
+        enterprise_id=getattr(enterprise, "pk", enterprise),
+        amount=amount or Decimal("0"),
+        currency=currency,
+        hours=hours or Decimal("0"),
+        jobs=jobs or 0,
+        deal_mode=deal_mode or "",
+        startup_formed=startup_formed,
+        source_type=source_type,
+        source_id=f"{source_id}{source_suffix}",
+        data=data or {},
+        listing_id=getattr(listing, "pk", listing),
+        subject=subject_key(subject) if isinstance(subject, models.Model) else (subject or ""),
+    )
+
+
+def record(event: TransferEvent) -> TransferEvent:
+    """Append `event` (built by `entry`) to the ledger once: the row already there for the same fact
+    (kind, source type and id) is returned instead."""
+    kind, source_type, source_id = event.kind, event.source_type, event.source_id
+    existing = TransferEvent.objects.filter(kind=kind, source_type=source_type, source_id=source_id).first()
+    if existing:
+        return existing
     try:
         with transaction.atomic():
-            return TransferEvent.objects.create(
-                kind=kind,
-                occurred_at=occurred_at or timezone.now(),
-                institute_id=getattr(institute, "pk", institute),
-                enterprise_id=getattr(enterprise, "pk", enterprise),
-                amount=amount or Decimal("0"),
-                currency=currency,
-                hours=hours or Decimal("0"),
-                jobs=jobs or 0,
-                deal_mode=deal_mode,
-                startup_formed=startup_formed,
-                source_type=source_type,
-                source_id=source_id,
-                data=data or {},
-                listing_id=getattr(listing, "pk", listing),
-                subject=subject or "",
-            )
+            event.save(force_insert=True)
+            return event
     except IntegrityError:  # recorded concurrently
         return TransferEvent.objects.get(kind=kind, source_type=source_type, source_id=source_id)
 

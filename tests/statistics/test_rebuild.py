@@ -169,3 +169,18 @@ def test_research_result_facts_are_rebuilt_and_checked(institute, enterprise, bu
     impact = TransferEvent.objects.get(kind=K.IMPACT_REPORTED)
     assert (impact.jobs, impact.amount, impact.listing_id) == (7, Decimal("120000.00"), result.pk)
     assert TransferEvent.objects.get(kind=K.INQUIRY_OPENED).deal_mode == "exclusive"
+
+
+def test_first_publication_of_a_result_is_recorded_once_by_its_app(institute):
+    """One writer per fact: the result's own ledger mapping (with its kind of IP and TRL), not a generic one."""
+    from tests.ip_listings.conftest import make_result
+
+    result = make_result(institute, trl=6)
+    result.save_revision().publish()
+    [event] = TransferEvent.objects.filter(kind=K.LISTING_PUBLISHED)
+    assert (event.source_type, event.listing_id, event.institute_id) == (
+        "ip_listings.resultpage",
+        result.pk,
+        institute.pk,
+    )
+    assert event.data == {"ip_kind": result.ip_kind, "trl": 6}
