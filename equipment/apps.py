@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class EquipmentConfig(AppConfig):
     name = "equipment"
     verbose_name = _("Shared instruments")
+
+    def ready(self):
+        from marketplace.payments.payables import register
+
+        from .payable import BookingPayable
+
+        register(BookingPayable())

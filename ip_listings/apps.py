@@ -13,6 +13,12 @@ class IpListingsConfig(AppConfig):
 
         page_published.connect(_result_published, sender=ResultPage, dispatch_uid="ip_listings_result_published")
 
+        from marketplace.payments.payables import register
+
+        from .payable import AgreementPayable
+
+        register(AgreementPayable())
+
 
 def _result_published(sender, instance, **kwargs):
     from .services import record_listing_published
