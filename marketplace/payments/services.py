@@ -316,7 +316,9 @@ def mark_invoice_paid(payment, *, actor, reference="") -> Payment:
     )
     _record_received(payment)
     if not _confirm_subject(payment, actor=actor, reference=reference):
-        raise ValidationError(_("The booking or agreement can no longer be confirmed; nothing was recorded."))
+        raise ValidationError(
+            _("%(label)s can no longer be confirmed; nothing was recorded.") % {"label": payment.subject_label}
+        )
     _notify_payer(payment, "received")
     return payment
 
@@ -473,7 +475,7 @@ def apply_intent_succeeded(payment, intent, *, source):
     if _confirm_subject(payment, actor=None, reference=f"{payment.number} {payment.stripe_payment_intent_id}"):
         _notify_payer(payment, "received")
         return "applied: paid and confirmed", None
-    _history(payment, payment.status, source=source, note="paid after the booking was released: refunded in full")
+    _history(payment, payment.status, source=source, note="paid after the subject was released: refunded in full")
     return "paid for something no longer available: refunding", payment
 
 
