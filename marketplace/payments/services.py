@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.accounts import selectors as account_selectors
-from marketplace.accounts.models import Role
+from marketplace.accounts.models import Organization, Role
 from marketplace.core.emails import notify
 from marketplace.core.money import quantize
 from marketplace.statistics.models import TransferEvent
@@ -717,6 +717,7 @@ def add_side_effect(
 
 
 def enqueue_side_effect(pk, *, run_after=None):
+    # Imported here: tasks.py imports this module (its tasks call these services).
     from . import tasks
 
     task = tasks.carry_out_side_effect
@@ -1066,8 +1067,6 @@ def pay_out(institute, *, currency, actor=None) -> Payout:
     if account is None:
         raise ValidationError(_("This institute has no Stripe Connect account; settle what is owed by bank transfer."))
     with transaction.atomic():
-        from marketplace.accounts.models import Organization
-
         qs = Organization.objects.filter(pk=institute.pk)
         if settings.IS_POSTGRES:
             qs = qs.select_for_update()
