@@ -7,6 +7,11 @@ class EquipmentConfig(AppConfig):
     verbose_name = _("Shared instruments")
 
     def ready(self):
-        from . import ledger  # the models are loaded only now
+        # The models are loaded only now: register what the platform services need of this app.
+        from marketplace.payments.payables import register
+
+        from . import ledger
+        from .payable import BookingPayable
 
         ledger.register()
+        register(BookingPayable())

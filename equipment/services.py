@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from marketplace.accounts import selectors as account_selectors
 from marketplace.accounts.models import Role
 from marketplace.core.emails import notify
+from marketplace.payments import services as payment_services
 
 from . import availability, ledger, selectors
 from .models import (
@@ -341,15 +342,11 @@ def cancel_booking(booking, *, actor, reason="", now=None) -> Booking:
     if was_confirmed:
         # Money paid for it goes back as the cancellation policy allows (in this transaction: no
         # cancellation without its refund).
-        from marketplace.payments.services import refund_for_cancelled_booking
-
-        refund_for_cancelled_booking(booking, actor=actor, by_facility=by_facility and not by_buyer, now=now)
+        payment_services.refund_for_cancelled(booking, actor=actor, by_payee=by_facility and not by_buyer, now=now)
     else:
         # A payment not yet made is cancelled with the booking (its PaymentIntent at Stripe after the
         # commit): nothing is left to pay.
-        from marketplace.payments.services import cancel_open_payments
-
-        cancel_open_payments(booking, actor=actor, note="booking cancelled")
+        payment_services.cancel_open_payments(booking, actor=actor, note="booking cancelled")
     if by_facility and not by_buyer:
         _notify_buyer(booking, "cancelled")
     else:
@@ -373,11 +370,7 @@ def release_unpaid_booking(booking, *, note="") -> Booking:
 def _bookings_with_live_card_hold(now):
     """Approved bookings whose card payment may still be made: the payments app releases them itself
     (release_expired_holds), so expiry leaves them alone."""
-    from marketplace.payments.models import OPEN_STATUSES, Payment, Provider
-
-    return Payment.objects.filter(
-        booking__isnull=False, provider=Provider.STRIPE, status__in=OPEN_STATUSES, hold_until__gte=now
-    ).values("booking_id")
+    return payment_services.held_subject_ids("booking", now)
 
 
 def expired_requests(now=None):

@@ -7,6 +7,11 @@ class IpListingsConfig(AppConfig):
     verbose_name = _("Research results and IP")
 
     def ready(self):
-        from . import ledger  # the models are loaded only now
+        # The models are loaded only now: register what the platform services need of this app.
+        from marketplace.payments.payables import register
+
+        from . import ledger
+        from .payable import AgreementPayable
 
         ledger.register()
+        register(AgreementPayable())

@@ -20,6 +20,7 @@ from marketplace.accounts import selectors as account_selectors
 from marketplace.accounts.models import Membership, Role
 from marketplace.core.emails import notify
 from marketplace.core.money import quantize
+from marketplace.payments import services as payment_services
 
 from . import ledger, scope
 from .models import (
@@ -354,9 +355,7 @@ def cancel_agreement(agreement, *, actor, reason="") -> LicenceAgreement:
     agreement.terms["cancellation_reason"] = (reason or "")[:500]
     agreement.save(update_fields=["status", "cancelled_at", "terms", "updated_at"])
     # Its payment not yet made is cancelled with it (the PaymentIntent at Stripe after the commit).
-    from marketplace.payments.services import cancel_open_payments
-
-    cancel_open_payments(agreement, actor=actor, note="agreement cancelled")
+    payment_services.cancel_open_payments(agreement, actor=actor, note="agreement cancelled")
     if agreement.buyer is not None and agreement.buyer != actor:
         notify(agreement.buyer, "ip_listings/email/agreement_cancelled", _agreement_email_context(agreement))
     return agreement

@@ -28,8 +28,19 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ["number", "institute", "enterprise", "amount", "currency", "provider", "status", "created_at"]
-    list_filter = ["status", "provider", "currency"]
+    list_display = [
+        "number",
+        "subject_kind",
+        "subject_id",
+        "institute",
+        "enterprise",
+        "amount",
+        "currency",
+        "provider",
+        "status",
+        "created_at",
+    ]
+    list_filter = ["status", "provider", "currency", "subject_kind"]
     search_fields = ["stripe_payment_intent_id", "stripe_charge_id", "reference"]
     inlines = [PaymentEventInline]
 

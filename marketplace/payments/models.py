@@ -1,7 +1,8 @@
-"""Payments for instrument bookings and express licences: by Stripe or by invoice.
+"""Payments for what other apps register as payable (bookings, express licences, …): by Stripe or by
+invoice. A payment names its subject by kind and id (see payables.py); it imports no domain app.
 
-The database enforces the invariants: a payment is for exactly one booking or agreement, a booking or
-agreement has at most one payment that is not cancelled, a Stripe PaymentIntent belongs to one payment
+The database enforces the invariants: a payment is for exactly one subject, a subject has at most one
+payment that is not cancelled, a Stripe PaymentIntent belongs to one payment
 only, each Stripe event and each refund is stored once, and no more is refunded than was paid.
 """
 
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from marketplace.core.money import CurrencyField, MoneyField
 
 from .currencies import ALLOWED_CURRENCIES
+from .payables import get_payable, payable_for
 
 ZERO = Decimal("0.00")
 
@@ -48,26 +50,23 @@ STATUS_RANK = {
 }
 
 
+class PaymentQuerySet(models.QuerySet):
+    def for_subject(self, subject, kind=None):
+        """Payments of `subject` (a registered payable object; `kind` when it has no model)."""
+        kind = kind or payable_for(subject).kind
+        return self.filter(subject_kind=kind, subject_id=subject.pk)
+
+    def live(self):
+        return self.exclude(status=PaymentStatus.CANCELLED)
+
+
 class Payment(models.Model):
-    """What one enterprise pays one institute for one booking or one licence agreement."""
+    """What one enterprise pays one institute for one subject (a booking, a licence agreement, …)."""
 
     uid = models.UUIDField(_("reference"), default=uuid.uuid4, unique=True, editable=False)
-    booking = models.ForeignKey(
-        "equipment.Booking",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="payments",
-        verbose_name=_("booking"),
-    )
-    agreement = models.ForeignKey(
-        "ip_listings.LicenceAgreement",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="payments",
-        verbose_name=_("licence agreement"),
-    )
+    # What is paid for: a kind registered in payables.py and the id of the object of that kind.
+    subject_kind = models.CharField(_("paid for (kind)"), max_length=32)
+    subject_id = models.PositiveBigIntegerField(_("paid for (id)"))
     institute = models.ForeignKey(
         "accounts.Organization",
         on_delete=models.PROTECT,
@@ -102,25 +101,18 @@ class Payment(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    objects = PaymentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(booking__isnull=False, agreement__isnull=True)
-                | models.Q(booking__isnull=True, agreement__isnull=False),
-                name="payments_payment_for_one_subject",
-            ),
+            models.CheckConstraint(condition=~models.Q(subject_kind=""), name="payments_payment_has_subject"),
             models.UniqueConstraint(
-                fields=["booking"],
-                condition=models.Q(booking__isnull=False) & ~models.Q(status="cancelled"),
-                name="payments_one_live_payment_per_booking",
-            ),
-            models.UniqueConstraint(
-                fields=["agreement"],
-                condition=models.Q(agreement__isnull=False) & ~models.Q(status="cancelled"),
-                name="payments_one_live_payment_per_agreement",
+                fields=["subject_kind", "subject_id"],
+                condition=~models.Q(status="cancelled"),
+                name="payments_one_live_payment_per_subject",
             ),
             models.UniqueConstraint(
                 fields=["stripe_payment_intent_id"],
@@ -138,6 +130,7 @@ class Payment(models.Model):
             ),
         ]
         indexes = [
+            models.Index(fields=["subject_kind", "subject_id"], name="payments_subject"),
             models.Index(fields=["institute", "status", "paid_at"], name="payments_inst_status_paid"),
             models.Index(fields=["enterprise", "status"], name="payments_ent_status"),
             models.Index(fields=["status", "hold_until"], name="payments_status_hold"),
@@ -151,8 +144,34 @@ class Payment(models.Model):
         return f"PAY-{self.pk:06d}" if self.pk else "PAY-new"
 
     @property
+    def payable(self):
+        """The adapter of this payment's kind (payables.py)."""
+        return get_payable(self.subject_kind)
+
+    @property
     def subject(self):
-        return self.booking if self.booking_id else self.agreement
+        """The object paid for (asked of its app, once per instance); None if it no longer exists."""
+        if getattr(self, "_subject_cache", None) is None or self._subject_cache.pk != self.subject_id:
+            try:
+                self._subject_cache = self.payable.get(self.subject_id)
+            except LookupError:
+                return None
+        return self._subject_cache
+
+    @property
+    def subject_label(self):
+        subject = self.subject
+        return self.payable.label(subject) if subject is not None else f"{self.subject_kind} #{self.subject_id}"
+
+    @property
+    def subject_description(self):
+        subject = self.subject
+        return self.payable.description(subject) if subject is not None else ""
+
+    @property
+    def subject_url(self):
+        subject = self.subject
+        return self.payable.url(subject) if subject is not None else ""
 
     @property
     def net_amount(self):

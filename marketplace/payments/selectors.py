@@ -12,16 +12,14 @@ from marketplace.core.ids import id_or_404
 
 from .models import PAID_STATUSES, ZERO, Payment, PaymentRefund, Payout, PayoutAccount, Provider
 
-# Who marks an invoice paid, by what it pays for.
-BOOKING_STAFF_ROLES = [Role.FACILITY_MANAGER]
-AGREEMENT_STAFF_ROLES = [Role.TTO_OFFICER]
+# Who sees an institute's statements (who marks an invoice paid is asked of the payable).
 STATEMENT_ROLES = [Role.FACILITY_MANAGER, Role.TTO_OFFICER]
 
 
 def payments_visible_to(user):
     """Payments of the user's enterprises (as buyer) and of the institutes they keep (facility manager,
     TTO officer); every payment for platform staff."""
-    qs = Payment.objects.select_related("institute", "enterprise", "booking", "agreement")
+    qs = Payment.objects.select_related("institute", "enterprise")
     if not user.is_authenticated:
         return qs.none()
     if user.is_staff:
@@ -45,14 +43,13 @@ def can_pay(user, payment) -> bool:
 
 
 def can_mark_paid(user, payment) -> bool:
-    """Platform staff; otherwise staff of the institute owed: the facility manager for a booking, the
-    TTO officer for a licence agreement."""
+    """Platform staff; otherwise staff of the institute owed in the roles the payable names (the facility
+    manager for a booking, the TTO officer for a licence agreement)."""
     if user is None or not user.is_authenticated:
         return False
     if user.is_staff:
         return True
-    roles = BOOKING_STAFF_ROLES if payment.booking_id else AGREEMENT_STAFF_ROLES
-    return account_selectors.has_role(user, payment.institute_id, roles)
+    return account_selectors.has_role(user, payment.institute_id, list(payment.payable.staff_roles))
 
 
 def statement_institutes(user):
@@ -115,7 +112,7 @@ def statement(institute, start, end) -> Statement:
         Payment.objects.filter(
             institute=institute, status__in=PAID_STATUSES, paid_at__date__gte=start, paid_at__date__lt=end
         )
-        .select_related("enterprise", "booking", "agreement")
+        .select_related("enterprise")
         .order_by("paid_at", "pk")
     )
     payouts = list(

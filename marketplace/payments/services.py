@@ -2,8 +2,8 @@
 payment, and leaves a PaymentEvent behind (who or what, when, old → new status).
 
 Rules that keep money safe:
-- A booking or agreement is confirmed only by a verified Stripe success event or by institute staff
-  marking an invoice paid; never by the browser.
+- What is paid for (a booking, an agreement: a "payable", see payables.py) is confirmed only by a
+  verified Stripe success event or by institute staff marking an invoice paid; never by the browser.
 - Each Stripe event is stored once (unique event id) and applied once (processed_at, under a lock).
 - State only moves forward (STATUS_RANK): a late "failed" never undoes "succeeded", a late "succeeded"
   never undoes "refunded".
@@ -22,13 +22,14 @@ from functools import partial
 import stripe
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.accounts import selectors as account_selectors
-from marketplace.accounts.models import Role
+from marketplace.accounts.models import Organization, Role
 from marketplace.core.emails import notify
 from marketplace.core.money import quantize
 from marketplace.statistics.models import TransferEvent
@@ -50,6 +51,7 @@ from .models import (
     SideEffect,
     StripeEvent,
 )
+from .payables import get_payable, payable_for
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +71,7 @@ def _lock(payment) -> Payment:
     qs = Payment.objects.filter(pk=payment.pk if isinstance(payment, Payment) else payment)
     if settings.IS_POSTGRES:
         qs = qs.select_for_update(of=("self",))
-    return qs.select_related("institute", "enterprise", "booking", "agreement", "created_by").get()
+    return qs.select_related("institute", "enterprise", "created_by").get()
 
 
 def _history(payment, from_status, *, actor=None, source="", note="", amount=None):
@@ -91,23 +93,18 @@ def _move(payment, to_status, *, actor=None, source="", note="", fields=(), amou
     _history(payment, from_status, actor=actor, source=source, note=note, amount=amount)
 
 
-def _subject_label(payment):
-    if payment.booking_id:
-        return _("Booking #%(n)s") % {"n": payment.booking_id}
-    return _("Licence agreement #%(n)s") % {"n": payment.agreement_id}
-
-
 def _email_context(payment):
+    subject = payment.subject
     return {
         "number": payment.number,
         "amount": str(payment.amount),
         "refunded": str(payment.refunded_amount),
         "currency": payment.currency,
-        "booking_id": payment.booking_id,
-        "agreement_id": payment.agreement_id,
+        "subject_label": payment.subject_label,
+        "confirmed_text": payment.payable.confirmed_text(subject) if subject is not None else "",
         "institute": payment.institute.name,
         "institute_en": payment.institute.name_en or payment.institute.name,
-        "url": settings.SITE_URL + f"/payments/{payment.pk}/",
+        "url": settings.SITE_URL + reverse("payments:detail", args=[payment.pk]),
         "hold_minutes": settings.PAYMENT_HOLD_MINUTES,
     }
 
@@ -118,12 +115,19 @@ def _notify_payer(payment, name, **extra):
         notify(user, f"payments/email/{name}", {**_email_context(payment), **extra})
 
 
+def _ledger_subject(payment):
+    """What the ledger files a payment under: the subject's row, or "kind:id" for one that is no model."""
+    subject = payment.subject
+    return subject if isinstance(subject, models.Model) else f"{payment.subject_kind}:{payment.subject_id}"
+
+
 def _record_received(payment):
     record_event(
         TransferEvent.Kind.PAYMENT_RECEIVED,
         institute=payment.institute_id,
         enterprise=payment.enterprise_id,
         source=payment,
+        subject=_ledger_subject(payment),
         amount=payment.amount,
         currency=payment.currency,
         occurred_at=payment.paid_at or timezone.now(),
@@ -131,73 +135,45 @@ def _record_received(payment):
     )
 
 
-# --- the thing paid for: a booking (or a licence agreement) ----------------------------------------
+# --- the thing paid for: asked of its payable ---------------------------------------------------------
 
 
 def _confirm_subject(payment, *, actor, reference) -> bool:
-    """Confirm the booking or agreement through its app's one confirming function.
+    """Confirm what is paid for through its app (the payable's `confirm`).
 
-    True when it is (now or already) confirmed; False when it can no longer be (cancelled, rejected):
-    the money must then go back.
+    True when it is (now or already) confirmed by this payment; False when it can no longer be
+    (cancelled, released, confirmed by other means): the money must then go back.
     """
-    if payment.booking_id:
-        from equipment import services as equipment_services
-        from equipment.models import BookingStatus
-
-        booking = payment.booking
-        booking.refresh_from_db(fields=["status"])
-        if booking.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED):
-            # Confirmed by this payment (a repeated call), or by other means: then this money is not needed.
-            booking.refresh_from_db(fields=["confirmation_reference"])
-            return payment.number in booking.confirmation_reference
-        if booking.status != BookingStatus.APPROVED:
-            return False
-        equipment_services.confirm_booking(booking, actor=actor, reference=reference)
-        return True
-    return _confirm_agreement(payment, actor=actor, reference=reference)
-
-
-def _confirm_agreement(payment, *, actor, reference) -> bool:
-    from ip_listings import services as ip_services
-    from ip_listings.models import AgreementStatus
-
-    agreement = payment.agreement
-    agreement.refresh_from_db(fields=["status"])
-    if agreement.status == AgreementStatus.ACTIVE:
-        agreement.refresh_from_db(fields=["payment_reference"])
-        return payment.number in agreement.payment_reference
-    if agreement.status != AgreementStatus.AWAITING_PAYMENT:
+    subject = payment.subject
+    if subject is None:
         return False
-    ip_services.confirm_agreement_payment(agreement, actor=actor, reference=reference)
-    return True
+    return payment.payable.confirm(subject, payment_number=payment.number, actor=actor, reference=reference)
 
 
 def _release_subject(payment, *, note):
-    """Give an unpaid booking's slot back (the hold expired)."""
-    if payment.booking_id:
-        from equipment import services as equipment_services
-
-        equipment_services.release_unpaid_booking(payment.booking, note=note)
+    """Give back what an unpaid card payment held (e.g. a booking's slot): the hold expired."""
+    if payment.payable.holds_subject and payment.subject is not None:
+        payment.payable.release(payment.subject, note=note)
 
 
 # --- starting a payment ----------------------------------------------------------------------------
 
 
-def _create_payment(
-    *, subject_field, subject, institute_id, enterprise_id, amount, currency, actor, provider, hold=False
-):
+def _create_payment(*, payable, subject, actor, provider, hold=False):
     if provider not in Provider.values:
         raise ValidationError(_("Choose a payment method."))
     if provider == Provider.STRIPE and not gateway.stripe_enabled():
         raise ValidationError(_("Card payment is not available; pay by invoice."))
+    amount, currency = payable.price(subject)
     amount = quantize(amount)
     if amount <= ZERO:
         raise ValidationError(_("There is nothing to pay."))
     now = timezone.now()
     payment = Payment(
-        **{subject_field: subject},
-        institute_id=institute_id,
-        enterprise_id=enterprise_id,
+        subject_kind=payable.kind,
+        subject_id=subject.pk,
+        institute_id=payable.payee_id(subject),
+        enterprise_id=payable.payer_id(subject),
         created_by=actor,
         amount=amount,
         currency=currency,
@@ -209,74 +185,47 @@ def _create_payment(
         with transaction.atomic():
             payment.save()
     except IntegrityError:
-        # Another request started the payment of this booking first: use that one.
-        return Payment.objects.exclude(status=PaymentStatus.CANCELLED).get(**{subject_field: subject})
+        # Another request started the payment of this subject first: use that one.
+        return Payment.objects.for_subject(subject, payable.kind).live().get()
+    payment._subject_cache = subject
     _history(payment, "", actor=actor, source="buyer", amount=amount)
     return payment
 
 
-@transaction.atomic
-def start_booking_payment(booking, *, actor, provider=None) -> Payment:
-    """The payment of an approved booking: the existing live one, or a new one by `provider` (Stripe
-    when configured, else invoice)."""
-    from equipment.models import Booking, BookingStatus
-
-    qs = Booking.objects.filter(pk=booking.pk)
-    if settings.IS_POSTGRES:
-        qs = qs.select_for_update(of=("self",))
-    booking = qs.get()
-    if not account_selectors.has_role(actor, booking.enterprise_id, [Role.BUYER]):
-        raise PermissionDenied(_("You do not pay for this enterprise."))
-    existing = Payment.objects.filter(booking=booking).exclude(status=PaymentStatus.CANCELLED).first()
-    if existing is not None:
-        return existing
-    if booking.status != BookingStatus.APPROVED:
-        raise ValidationError(_("Only an approved booking can be paid."))
-    return _create_payment(
-        subject_field="booking",
-        hold=True,
-        subject=booking,
-        institute_id=booking.institute_id,
-        enterprise_id=booking.enterprise_id,
-        amount=booking.price_amount,
-        currency=booking.currency,
-        actor=actor,
-        provider=provider or (Provider.STRIPE if gateway.stripe_enabled() else Provider.INVOICE),
-    )
+def live_payment_of(subject, *, kind=None):
+    """The payment of `subject` that is not cancelled, or None."""
+    return Payment.objects.for_subject(subject, kind).live().order_by("-pk").first()
 
 
 @transaction.atomic
-def start_agreement_payment(agreement, *, actor, provider=None) -> Payment:
-    """The payment of an express licence agreement awaiting payment (existing live one, or new)."""
-    from ip_listings.models import AgreementStatus, LicenceAgreement
-
-    agreement = LicenceAgreement.objects.select_for_update().get(pk=agreement.pk)
-    if not account_selectors.has_role(actor, agreement.enterprise_id, [Role.BUYER]):
+def start_payment(subject, *, actor, provider=None, kind=None) -> Payment:
+    """The payment of `subject` (any registered payable; `kind` when it has no model): the existing live
+    one, or a new one by `provider` (Stripe when configured, else invoice), if it can be paid now."""
+    payable = get_payable(kind) if kind else payable_for(subject)
+    subject = payable.lock(subject)
+    if not account_selectors.has_role(actor, payable.payer_id(subject), [Role.BUYER]):
         raise PermissionDenied(_("You do not pay for this enterprise."))
-    existing = Payment.objects.filter(agreement=agreement).exclude(status=PaymentStatus.CANCELLED).first()
+    existing = live_payment_of(subject, kind=payable.kind)
     if existing is not None:
         return existing
-    if agreement.status != AgreementStatus.AWAITING_PAYMENT:
-        raise ValidationError(_("Only an agreement awaiting payment can be paid."))
+    if not payable.can_be_paid(subject):
+        raise ValidationError(_("This cannot be paid now."))
     return _create_payment(
-        subject_field="agreement",
-        subject=agreement,
-        institute_id=agreement.institute_id,
-        enterprise_id=agreement.enterprise_id,
-        amount=agreement.price_amount,
-        currency=agreement.currency,
+        payable=payable,
+        subject=subject,
+        hold=payable.holds_subject,
         actor=actor,
         provider=provider or (Provider.STRIPE if gateway.stripe_enabled() else Provider.INVOICE),
     )
 
 
 def _intent_metadata(payment):
-    metadata = {"payment": str(payment.uid), "payment_id": str(payment.pk), "institute": str(payment.institute_id)}
-    if payment.booking_id:
-        metadata["booking"] = str(payment.booking_id)
-    if payment.agreement_id:
-        metadata["agreement"] = str(payment.agreement_id)
-    return metadata
+    return {
+        "payment": str(payment.uid),
+        "payment_id": str(payment.pk),
+        "institute": str(payment.institute_id),
+        payment.subject_kind: str(payment.subject_id),
+    }
 
 
 @transaction.atomic
@@ -367,39 +316,29 @@ def mark_invoice_paid(payment, *, actor, reference="") -> Payment:
     )
     _record_received(payment)
     if not _confirm_subject(payment, actor=actor, reference=reference):
-        raise ValidationError(_("The booking or agreement can no longer be confirmed; nothing was recorded."))
+        raise ValidationError(
+            _("%(label)s can no longer be confirmed; nothing was recorded.") % {"label": payment.subject_label}
+        )
     _notify_payer(payment, "received")
     return payment
 
 
 @transaction.atomic
-def receive_invoice_payment(subject, *, actor, reference="") -> Payment:
-    """Institute staff record that an invoice for a booking or agreement was paid.
+def receive_invoice_payment(subject, *, actor, reference="", kind=None) -> Payment:
+    """Institute staff record that an invoice for `subject` (a booking, an agreement, …) was paid.
 
     The one path for money received outside Stripe: the invoice payment the buyer opened is used, or
-    one is issued now; it is marked paid, which confirms the booking or agreement and writes the
-    ledger. A card payment under way is left alone (its webhook decides).
+    one is issued now; it is marked paid, which confirms the subject and writes the ledger. A card
+    payment under way is left alone (its webhook decides).
     """
-    from equipment.models import Booking
-
-    subject_field = "booking" if isinstance(subject, Booking) else "agreement"
-    roles = selectors.BOOKING_STAFF_ROLES if subject_field == "booking" else selectors.AGREEMENT_STAFF_ROLES
-    if not (actor.is_staff or account_selectors.has_role(actor, subject.institute_id, roles)):
+    payable = get_payable(kind) if kind else payable_for(subject)
+    if not (actor.is_staff or account_selectors.has_role(actor, payable.payee_id(subject), list(payable.staff_roles))):
         raise PermissionDenied(_("Only the institute's staff may mark this invoice paid."))
-    payment = Payment.objects.filter(**{subject_field: subject}).exclude(status=PaymentStatus.CANCELLED).first()
+    payment = live_payment_of(subject, kind=payable.kind)
     if payment is not None and payment.provider == Provider.STRIPE and payment.status in OPEN_STATUSES:
         raise ValidationError(_("A card payment for this is under way; wait for it to finish or fail."))
     if payment is None:
-        payment = _create_payment(
-            subject_field=subject_field,
-            subject=subject,
-            institute_id=subject.institute_id,
-            enterprise_id=subject.enterprise_id,
-            amount=subject.price_amount,
-            currency=subject.currency,
-            actor=actor,
-            provider=Provider.INVOICE,
-        )
+        payment = _create_payment(payable=payable, subject=subject, actor=actor, provider=Provider.INVOICE)
     return mark_invoice_paid(payment, actor=actor, reference=reference)
 
 
@@ -536,7 +475,7 @@ def apply_intent_succeeded(payment, intent, *, source):
     if _confirm_subject(payment, actor=None, reference=f"{payment.number} {payment.stripe_payment_intent_id}"):
         _notify_payer(payment, "received")
         return "applied: paid and confirmed", None
-    _history(payment, payment.status, source=source, note="paid after the booking was released: refunded in full")
+    _history(payment, payment.status, source=source, note="paid after the subject was released: refunded in full")
     return "paid for something no longer available: refunding", payment
 
 
@@ -559,11 +498,9 @@ def _confirm_after_refund_seen_first(payment, *, source):
 
 
 def _confirmed_by(payment) -> bool:
-    """Whether the booking or agreement is confirmed by this payment."""
+    """Whether what is paid for is confirmed by this payment."""
     subject = payment.subject
-    field = "confirmation_reference" if payment.booking_id else "payment_reference"
-    subject.refresh_from_db(fields=["status", field])
-    return payment.number in (getattr(subject, field) or "")
+    return subject is not None and payment.payable.confirmed_by(subject, payment.number)
 
 
 def apply_intent_failed(payment, intent, *, source):
@@ -669,6 +606,7 @@ def record_refund(payment, *, amount, stripe_refund_id="", actor=None, reason=""
         institute=payment.institute_id,
         enterprise=payment.enterprise_id,
         source=payment,
+        subject=_ledger_subject(payment),
         amount=amount,
         currency=payment.currency,
         source_suffix=f":{stripe_refund_id or suffix or refund.pk}",
@@ -779,6 +717,7 @@ def add_side_effect(
 
 
 def enqueue_side_effect(pk, *, run_after=None):
+    # Imported here: tasks.py imports this module (its tasks call these services).
     from . import tasks
 
     task = tasks.carry_out_side_effect
@@ -1001,15 +940,14 @@ def apply_unapplied_events(*, now=None, older_than=timedelta(minutes=5)) -> int:
 # --- cancelling what is no longer wanted ------------------------------------------------------------
 
 
-def cancel_open_payments(subject, *, actor=None, note=""):
-    """The booking or agreement was cancelled (call inside its transaction): its payment not yet made
-    is cancelled with it — an invoice is void, a PaymentIntent is cancelled at Stripe after the commit
-    (side effect) — and the payment page no longer offers to pay. Money that arrives all the same is
-    refunded by the success event."""
-    from equipment.models import Booking
-
-    field = "booking" if isinstance(subject, Booking) else "agreement"
-    for pk in list(Payment.objects.filter(**{field: subject}, status__in=OPEN_STATUSES).values_list("pk", flat=True)):
+def cancel_open_payments(subject, *, actor=None, note="", kind=None):
+    """`subject` (a booking, an agreement, …) was cancelled (call inside its transaction): its payment
+    not yet made is cancelled with it — an invoice is void, a PaymentIntent is cancelled at Stripe after
+    the commit (side effect) — and the payment page no longer offers to pay. Money that arrives all the
+    same is refunded by the success event."""
+    payable = get_payable(kind) if kind else payable_for(subject)
+    open_payments = Payment.objects.for_subject(subject, payable.kind).filter(status__in=OPEN_STATUSES)
+    for pk in list(open_payments.values_list("pk", flat=True)):
         payment = _lock(pk)
         if payment.status not in OPEN_STATUSES:
             continue
@@ -1019,7 +957,7 @@ def cancel_open_payments(subject, *, actor=None, note=""):
             PaymentStatus.CANCELLED,
             actor=actor,
             source="system",
-            note=note or f"{field} cancelled",
+            note=note or f"{payable.kind} cancelled",
             fields=["hold_until"],
         )
         if payment.provider == Provider.STRIPE and payment.stripe_payment_intent_id:
@@ -1028,30 +966,19 @@ def cancel_open_payments(subject, *, actor=None, note=""):
             )
 
 
-def refund_percent(booking, *, by_facility, now=None) -> Decimal:
-    """The cancellation policy. Cancelled by the facility, or by the enterprise up to the listing's
-    free-cancellation deadline (`cancellation_window_hours` before the start): 100 %. Later:
-    PAYMENT_LATE_CANCELLATION_REFUND_PERCENT."""
-    now = now or timezone.now()
-    if by_facility:
-        return HUNDRED
-    deadline = booking.start - timedelta(hours=booking.instrument.cancellation_window_hours)
-    if now <= deadline:
-        return HUNDRED
-    return Decimal(settings.PAYMENT_LATE_CANCELLATION_REFUND_PERCENT)
-
-
-def refund_for_cancelled_booking(booking, *, actor=None, by_facility=False, now=None):
-    """Called where a confirmed, paid booking is cancelled: refund what the policy allows. Returns the
-    payment (or None when nothing was paid)."""
+def refund_for_cancelled(subject, *, actor=None, by_payee=False, now=None, kind=None):
+    """Called where a confirmed, paid subject is cancelled: refund what its cancellation policy (asked of
+    its payable) allows. Returns the payment (or None when nothing was paid)."""
+    payable = get_payable(kind) if kind else payable_for(subject)
     payment = (
-        Payment.objects.filter(booking=booking, status__in=[PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED])
+        Payment.objects.for_subject(subject, payable.kind)
+        .filter(status__in=[PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED])
         .order_by("pk")
         .first()
     )
     if payment is None:
         return None
-    percent = refund_percent(booking, by_facility=by_facility, now=now)
+    percent = Decimal(payable.refund_percent(subject, by_payee=by_payee, now=now or timezone.now()))
     amount = quantize(payment.amount * percent / HUNDRED) - payment.refunded_amount - pending_refunds(payment)
     if amount <= ZERO:
         return payment
@@ -1059,9 +986,18 @@ def refund_for_cancelled_booking(booking, *, actor=None, by_facility=False, now=
         payment,
         amount=amount,
         actor=actor,
-        reason=_("Booking cancelled: %(p)s %% refunded") % {"p": f"{percent.normalize():f}"},
-        key=f"cancel-booking-{booking.pk}",
+        reason=_("%(label)s cancelled: %(p)s %% refunded")
+        % {"label": payable.label(subject), "p": f"{percent.normalize():f}"},
+        key=f"cancel-{payable.kind}-{subject.pk}",
     )
+
+
+def held_subject_ids(kind, now=None):
+    """Ids of the subjects of `kind` a card payment not yet made still holds (values queryset)."""
+    now = now or timezone.now()
+    return Payment.objects.filter(
+        subject_kind=kind, provider=Provider.STRIPE, status__in=OPEN_STATUSES, hold_until__gte=now
+    ).values("subject_id")
 
 
 # --- slot holds -------------------------------------------------------------------------------------
@@ -1131,8 +1067,6 @@ def pay_out(institute, *, currency, actor=None) -> Payout:
     if account is None:
         raise ValidationError(_("This institute has no Stripe Connect account; settle what is owed by bank transfer."))
     with transaction.atomic():
-        from marketplace.accounts.models import Organization
-
         qs = Organization.objects.filter(pk=institute.pk)
         if settings.IS_POSTGRES:
             qs = qs.select_for_update()

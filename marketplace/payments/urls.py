@@ -9,11 +9,11 @@ app_name = "payments"
 urlpatterns = [
     path("", views.my_payments, name="list"),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
-    path("booking/<str:booking_id>/", views.pay_booking, name="pay_booking"),
-    path("agreement/<str:agreement_id>/", views.pay_agreement, name="pay_agreement"),
     path("statements/", views.statements, name="statements"),
     path("statements/<str:institute_id>/", views.statement, name="statement"),
     path("statements/<str:institute_id>/pay-out/", views.pay_out, name="pay_out"),
+    # Paying a booking, an agreement or any kind registered in payables.py: /payments/booking/12/.
+    path("<slug:kind>/<int:pk>/", views.pay, name="pay"),
     path("<str:pk>/", views.detail, name="detail"),
     path("<str:pk>/return/", views.returned, name="returned"),
     path("<str:pk>/invoice/", views.invoice, name="invoice"),

@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from marketplace.accounts import selectors as account_selectors
-from marketplace.core.ids import id_or_404
+from marketplace.accounts.models import Organization
 from marketplace.core.safe_export import write_csv_row
 
 from . import gateway, selectors, services
 from .forms import MarkPaidForm, PeriodForm, ProviderForm
-from .models import OPEN_STATUSES, PaymentStatus, Payout, Provider
+from .models import OPEN_STATUSES, Payout, Provider
+from .payables import get_payable
 
 logger = logging.getLogger(__name__)
 
@@ -32,15 +32,16 @@ def _flash_errors(request, error):
         messages.error(request, message)
 
 
-def _booking_for_buyer_or_404(user, pk):
-    from equipment.models import Booking
-
+def _subject_for_buyer_or_404(user, kind, pk):
+    """The payable of `kind` and id `pk` if the user pays for it; 404 for an unknown kind or a foreign id."""
     try:
-        return Booking.objects.select_related("instrument", "institute", "enterprise").get(
-            pk=id_or_404(pk), enterprise__in=account_selectors.enterprises_of(user)
-        )
-    except (Booking.DoesNotExist, TypeError, ValueError):
+        payable = get_payable(kind)
+    except LookupError:
         raise Http404 from None
+    subject = payable.for_buyer(user, pk)
+    if subject is None:
+        raise Http404
+    return payable, subject
 
 
 @login_required
@@ -50,54 +51,35 @@ def my_payments(request):
 
 
 @login_required
-def pay_booking(request, booking_id):
-    """Choose how to pay an approved booking (or go to its payment, once started)."""
-    booking = _booking_for_buyer_or_404(request.user, booking_id)
-    existing = booking.payments.exclude(status=PaymentStatus.CANCELLED).first()
+def pay(request, kind, pk):
+    """Choose how to pay a booking, an agreement or any other payable (or go to its payment, once
+    started)."""
+    payable, subject = _subject_for_buyer_or_404(request.user, kind, pk)
+    existing = services.live_payment_of(subject, kind=kind)
     if existing is not None:
         return redirect("payments:detail", existing.pk)
     form = ProviderForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            payment = services.start_booking_payment(
-                booking, actor=request.user, provider=form.cleaned_data["provider"]
+            payment = services.start_payment(
+                subject, actor=request.user, provider=form.cleaned_data["provider"], kind=kind
             )
         except (ValidationError, PermissionDenied) as error:
             _flash_errors(request, error)
         else:
             return redirect("payments:detail", payment.pk)
-    return render(request, "payments/pay.html", {"form": form, "booking": booking})
-
-
-def _agreement_for_buyer_or_404(user, pk):
-    from ip_listings.models import LicenceAgreement
-
-    try:
-        return LicenceAgreement.objects.select_related("result", "institute", "enterprise").get(
-            pk=id_or_404(pk), enterprise__in=account_selectors.enterprises_of(user)
-        )
-    except (LicenceAgreement.DoesNotExist, TypeError, ValueError):
-        raise Http404 from None
-
-
-@login_required
-def pay_agreement(request, agreement_id):
-    """Choose how to pay an express licence agreement awaiting payment."""
-    agreement = _agreement_for_buyer_or_404(request.user, agreement_id)
-    existing = agreement.payments.exclude(status=PaymentStatus.CANCELLED).first()
-    if existing is not None:
-        return redirect("payments:detail", existing.pk)
-    form = ProviderForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            payment = services.start_agreement_payment(
-                agreement, actor=request.user, provider=form.cleaned_data["provider"]
-            )
-        except (ValidationError, PermissionDenied) as error:
-            _flash_errors(request, error)
-        else:
-            return redirect("payments:detail", payment.pk)
-    return render(request, "payments/pay.html", {"form": form, "agreement": agreement})
+    amount, currency = payable.price(subject)
+    context = {
+        "form": form,
+        "subject": subject,
+        "label": payable.label(subject),
+        "description": payable.description(subject),
+        "amount": amount,
+        "currency": currency,
+        "payee": Organization.objects.filter(pk=payable.payee_id(subject)).first(),
+        "can_be_paid": payable.can_be_paid(subject),
+    }
+    return render(request, "payments/pay.html", context)
 
 
 @login_required
@@ -278,7 +260,7 @@ def _statement_csv(result):
                 p.number,
                 p.paid_at.isoformat() if p.paid_at else "",
                 p.enterprise.name,
-                f"booking:{p.booking_id}" if p.booking_id else f"agreement:{p.agreement_id}",
+                f"{p.subject_kind}:{p.subject_id}",
                 p.provider,
                 p.currency,
                 p.amount,

@@ -82,14 +82,14 @@ def payment_sources():
         Source(
             K.PAYMENT_RECEIVED,
             "payments.payment",
-            lambda: Payment.objects.filter(paid_at__isnull=False).select_related("booking", "agreement"),
+            lambda: Payment.objects.filter(paid_at__isnull=False),
             payment_event,
             amount="amount",
         ),
         Source(
             K.PAYMENT_REFUNDED,
             "payments.payment",
-            lambda: PaymentRefund.objects.select_related("payment__booking", "payment__agreement"),
+            lambda: PaymentRefund.objects.select_related("payment"),
             refund_event,
             amount="amount",
             skip=refund_known,

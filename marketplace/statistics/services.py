@@ -11,7 +11,7 @@ from .models import ListingView, TransferEvent
 
 # Objects that money and hours are about: a refund subtracts from the income of the same subject.
 SUBJECT_MODELS = ("booking", "licenceagreement", "agreement")
-SUBJECT_ATTRS = ("booking", "agreement", "licence_agreement")
+SUBJECT_ATTRS = ("booking", "agreement", "licence_agreement", "subject")
 
 
 def source_key(obj):

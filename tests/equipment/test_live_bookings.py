@@ -494,7 +494,8 @@ def test_an_approved_booking_with_a_live_card_hold_is_left_to_the_hold_release(b
     booking = services.approve_booking(book(*slot(days_ahead=5, hour=9)), actor=facility_manager)
     late = _entered(booking, BookingStatus.APPROVED) + expiry + timedelta(hours=1)
     Payment.objects.create(
-        booking=booking,
+        subject_kind="booking",
+        subject_id=booking.pk,
         institute=booking.institute,
         enterprise=booking.enterprise,
         created_by=buyer,

@@ -278,7 +278,8 @@ def card_payment(booking, buyer, webhook_secret):
     from marketplace.payments.models import Payment, PaymentStatus, Provider
 
     return Payment.objects.create(
-        booking=booking,
+        subject_kind="booking",
+        subject_id=booking.pk,
         institute=booking.institute,
         enterprise=booking.enterprise,
         created_by=buyer,

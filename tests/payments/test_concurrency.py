@@ -59,7 +59,7 @@ def race(functions):
 def test_the_same_invoice_marked_paid_at_once_is_received_and_confirmed_once(
     invoice_mode, booking, buyer, facility_manager, staff_user
 ):
-    payment = services.start_booking_payment(booking, actor=buyer, provider="invoice")
+    payment = services.start_payment(booking, actor=buyer, provider="invoice")
     actors = [facility_manager, staff_user] * (RACERS // 2)
     outcomes = race(
         [
@@ -101,7 +101,7 @@ def test_two_payouts_started_at_once_transfer_once(
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_same_webhook_from_several_workers_at_once_refunds_once(card_payment, webhook_secret, monkeypatch):
     """Money that arrives for a booking already released, delivered to several workers at once."""
-    booking = card_payment.booking
+    booking = card_payment.subject
     Payment.objects.filter(pk=card_payment.pk).update(status=PaymentStatus.CANCELLED, hold_until=None)
     equipment_services.release_unpaid_booking(booking, note="test")
     intent = intent_object(card_payment)

@@ -27,7 +27,7 @@ def invoice_payment(invoice_mode, client, buyer, booking, institute, enterprise)
     client.force_login(buyer)
     response = client.post(f"/payments/booking/{booking.pk}/", {"provider": "invoice"})
     assert response.status_code == 302
-    return Payment.objects.get(booking=booking)
+    return Payment.objects.for_subject(booking).get()
 
 
 def test_in_invoice_mode_only_invoice_is_offered(invoice_mode, client, buyer, booking):
@@ -38,13 +38,13 @@ def test_in_invoice_mode_only_invoice_is_offered(invoice_mode, client, buyer, bo
     client.post(f"/payments/booking/{booking.pk}/", {"provider": "stripe"})
     assert not Payment.objects.exists()
     with pytest.raises(ValidationError):
-        services.start_booking_payment(booking, actor=buyer, provider=Provider.STRIPE)
+        services.start_payment(booking, actor=buyer, provider=Provider.STRIPE)
 
 
 def test_a_buyer_gets_a_printable_invoice_with_both_parties(invoice_payment, client, institute, enterprise):
     assert invoice_payment.provider == Provider.INVOICE and invoice_payment.status == PaymentStatus.PENDING
     assert invoice_payment.hold_until is None
-    assert invoice_payment.amount == invoice_payment.booking.price_amount
+    assert invoice_payment.amount == invoice_payment.subject.price_amount
     assert invoice_payment.institute == institute and invoice_payment.enterprise == enterprise
     html = client.get(f"/payments/{invoice_payment.pk}/invoice/").content.decode()
     for text in (
@@ -70,7 +70,7 @@ def test_the_facility_manager_marks_the_invoice_paid_and_the_booking_is_confirme
         response = client.post(f"/payments/{invoice_payment.pk}/mark-paid/", {"reference": "BANK-2026-001"})
     assert response.status_code == 302
     invoice_payment.refresh_from_db()
-    booking = invoice_payment.booking
+    booking = invoice_payment.subject
     booking.refresh_from_db()
     assert invoice_payment.status == PaymentStatus.SUCCEEDED
     assert invoice_payment.reference == f"{invoice_payment.number} BANK-2026-001"
@@ -121,7 +121,7 @@ def test_another_enterprises_booking_cannot_be_paid(invoice_mode, client, other_
     client.force_login(other_buyer)
     assert client.get(f"/payments/booking/{booking.pk}/").status_code == 404
     with pytest.raises(PermissionDenied):
-        services.start_booking_payment(booking, actor=other_buyer)
+        services.start_payment(booking, actor=other_buyer)
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(invoice_payment, client):
@@ -138,20 +138,21 @@ def test_a_booking_not_yet_approved_cannot_be_paid(invoice_mode, instrument, buy
         instrument=instrument, user=buyer, enterprise=enterprise, start=start, end=end
     )
     with pytest.raises(ValidationError):
-        services.start_booking_payment(booking, actor=buyer)
+        services.start_payment(booking, actor=buyer)
 
 
 def test_one_booking_has_one_live_payment(invoice_payment, buyer, client):
-    again = services.start_booking_payment(invoice_payment.booking, actor=buyer)
+    again = services.start_payment(invoice_payment.subject, actor=buyer)
     assert again.pk == invoice_payment.pk
-    assert client.get(f"/payments/booking/{invoice_payment.booking_id}/")["Location"].endswith(
+    assert client.get(f"/payments/booking/{invoice_payment.subject_id}/")["Location"].endswith(
         f"/payments/{invoice_payment.pk}/"
     )
     from django.db import IntegrityError, transaction
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Payment.objects.create(
-            booking=invoice_payment.booking,
+            subject_kind="booking",
+            subject_id=invoice_payment.subject.pk,
             institute=invoice_payment.institute,
             enterprise=invoice_payment.enterprise,
             amount=Decimal("1.00"),
@@ -167,7 +168,7 @@ def test_one_booking_has_one_live_payment(invoice_payment, buyer, client):
         {"refunded_amount": Decimal("-0.01")},
         {"status": "paid-ish"},
         {"provider": "cash"},
-        {"booking": None},
+        {"subject_kind": ""},
     ],
     ids=["zero", "negative", "negative-refund", "bad-status", "bad-provider", "no-subject"],
 )
@@ -176,7 +177,8 @@ def test_the_database_refuses_invalid_payments(invoice_payment, fields):
 
     Payment.objects.filter(pk=invoice_payment.pk).update(status=PaymentStatus.CANCELLED)
     base = {
-        "booking": invoice_payment.booking,
+        "subject_kind": "booking",
+        "subject_id": invoice_payment.subject_id,
         "institute": invoice_payment.institute,
         "enterprise": invoice_payment.enterprise,
         "amount": Decimal("10.00"),
@@ -198,13 +200,13 @@ def test_in_stripe_mode_an_enterprise_may_still_choose_invoice(stripe_mode, clie
     page = client.get(f"/payments/booking/{booking.pk}/")
     assert b'value="invoice"' in page.content and b'value="stripe"' in page.content
     client.post(f"/payments/booking/{booking.pk}/", {"provider": "invoice"})
-    payment = Payment.objects.get(booking=booking)
+    payment = Payment.objects.for_subject(booking).get()
     assert payment.provider == Provider.INVOICE and not payment.stripe_payment_intent_id
 
 
 def test_invoice_refund_on_cancellation_is_recorded(invoice_payment, facility_manager, buyer):
     services.mark_invoice_paid(invoice_payment, actor=facility_manager)
-    services.refund_for_cancelled_booking(invoice_payment.booking, actor=buyer, by_facility=False)
+    services.refund_for_cancelled(invoice_payment.subject, actor=buyer, by_payee=False)
     invoice_payment.refresh_from_db()
     assert invoice_payment.status == PaymentStatus.REFUNDED
     assert invoice_payment.refunds.get().stripe_refund_id == ""
@@ -244,7 +246,9 @@ def test_refund_policy(booking, settings, hours_before_start, by_facility, expec
     settings.PAYMENT_LATE_CANCELLATION_REFUND_PERCENT = 50
     assert booking.instrument.cancellation_window_hours == 48
     now = booking.start - timedelta(hours=hours_before_start)
-    assert services.refund_percent(booking, by_facility=by_facility, now=now) == expected
+    from equipment.payable import refund_percent
+
+    assert refund_percent(booking, by_facility=by_facility, now=now) == expected
 
 
 # --- express licences -----------------------------------------------------------------------------
@@ -256,7 +260,7 @@ def test_a_licence_is_paid_by_invoice_and_the_tto_marks_it_paid(invoice_mode, cl
     client.force_login(buyer)
     assert client.get(f"/payments/agreement/{express_agreement.pk}/").status_code == 200
     client.post(f"/payments/agreement/{express_agreement.pk}/", {"provider": "invoice"})
-    payment = Payment.objects.get(agreement=express_agreement)
+    payment = Payment.objects.for_subject(express_agreement).get()
     assert payment.amount == Decimal("20000.00") and payment.institute_id == express_agreement.institute_id
     assert express_agreement.number in client.get(f"/payments/{payment.pk}/invoice/").content.decode()
     make_member  # noqa: B018 - shared factory used by other tests
@@ -271,7 +275,7 @@ def test_a_licence_is_paid_by_invoice_and_the_tto_marks_it_paid(invoice_mode, cl
 
 
 def test_a_facility_manager_does_not_mark_a_licence_paid(invoice_mode, buyer, facility_manager, express_agreement):
-    payment = services.start_agreement_payment(express_agreement, actor=buyer)
+    payment = services.start_payment(express_agreement, actor=buyer)
     with pytest.raises(PermissionDenied):
         services.mark_invoice_paid(payment, actor=facility_manager)
 
@@ -285,7 +289,7 @@ def test_a_licence_paid_by_card_is_active_only_after_the_verified_event(
 
     client.force_login(buyer)
     client.post(f"/payments/agreement/{express_agreement.pk}/", {"provider": "stripe"})
-    payment = Payment.objects.get(agreement=express_agreement)
+    payment = Payment.objects.for_subject(express_agreement).get()
     client.get(f"/payments/{payment.pk}/")
     payment.refresh_from_db()
     assert payment.hold_until is None  # an unpaid licence reserves its scope until the TTO or buyer cancels
@@ -304,18 +308,27 @@ def test_a_licence_paid_by_card_is_active_only_after_the_verified_event(
     assert TransferEvent.objects.filter(kind=TransferEvent.Kind.PAYMENT_RECEIVED).count() == 1
 
 
-def test_the_database_refuses_a_payment_for_both_a_booking_and_an_agreement(invoice_mode, booking, express_agreement):
+def test_one_live_payment_per_subject_is_per_kind_and_id(invoice_mode, buyer, booking, express_agreement):
+    """A booking and an agreement with the same id each have their own live payment; a second live
+    payment for the same (kind, id) is refused by the database."""
     from django.db import IntegrityError, transaction
 
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Payment.objects.create(
-            booking=booking,
-            agreement=express_agreement,
+    def create(kind):
+        return Payment.objects.create(
+            subject_kind=kind,
+            subject_id=booking.pk,
             institute=booking.institute,
             enterprise=booking.enterprise,
             amount=Decimal("1.00"),
             provider=Provider.INVOICE,
         )
+
+    create("booking")
+    create("agreement")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        create("agreement")
+    Payment.objects.filter(subject_kind="agreement").update(status=PaymentStatus.CANCELLED)
+    create("agreement")  # a cancelled one does not count
 
 
 def test_role_helper(institute):
@@ -326,6 +339,6 @@ def test_the_agreement_page_shows_the_pay_button_and_then_the_payment(invoice_mo
     client.force_login(buyer)
     page = client.get(f"/ip/agreements/{express_agreement.pk}/").content.decode()
     assert f"/payments/agreement/{express_agreement.pk}/" in page
-    payment = services.start_agreement_payment(express_agreement, actor=buyer)
+    payment = services.start_payment(express_agreement, actor=buyer)
     page = client.get(f"/ip/agreements/{express_agreement.pk}/").content.decode()
     assert f"/payments/{payment.pk}/" in page and payment.number in page

@@ -33,7 +33,7 @@ RECORDED = Path(__file__).parent / "recorded"
 
 def card_payment_paid_at_stripe(buyer, booking):
     """A card payment whose PaymentIntent succeeded at Stripe while the webhook never arrived."""
-    payment = services.start_booking_payment(booking, actor=buyer, provider=Provider.STRIPE)
+    payment = services.start_payment(booking, actor=buyer, provider=Provider.STRIPE)
     intent = services.ensure_payment_intent(payment)
     pay_with_card(intent["id"])
     payment.refresh_from_db()
@@ -99,7 +99,7 @@ def test_reconciliation_finds_intents_missing_locally_and_payments_missing_at_st
         idempotency_key="stranger",
     )
     other = approved_booking(days_ahead=6)
-    ghost = services.start_booking_payment(other, actor=buyer, provider=Provider.STRIPE)
+    ghost = services.start_payment(other, actor=buyer, provider=Provider.STRIPE)
     Payment.objects.filter(pk=ghost.pk).update(stripe_payment_intent_id="pi_gone")
     kinds = {(f.kind, f.intent_id) for f in reconcile()}
     assert kinds == {(MISSING_LOCALLY, stranger["id"]), (MISSING_AT_STRIPE, "pi_gone")}
@@ -133,7 +133,8 @@ def test_reconciliation_needs_stripe(invoice_mode):
 
 def paid(booking, buyer, *, provider, amount, refunded="0.00", currency="CNY"):
     return Payment.objects.create(
-        booking=booking,
+        subject_kind="booking",
+        subject_id=booking.pk,
         institute=booking.institute,
         enterprise=booking.enterprise,
         created_by=buyer,

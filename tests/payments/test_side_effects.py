@@ -161,7 +161,7 @@ def test_stripe_down_during_a_cancellation_still_cancels_and_the_refund_follows(
     page = client.get(f"/payments/{payment.pk}/").content.decode()
     assert "is being made at Stripe" in page
     # Cancelling again refunds nothing more.
-    assert services.refund_for_cancelled_booking(booking, actor=buyer) == payment
+    assert services.refund_for_cancelled(booking, actor=buyer) == payment
     assert SideEffect.objects.filter(kind=SideEffect.Kind.REFUND).count() == 1
     # Stripe is back; the retry is due after its backoff.
     monkeypatch.undo()
@@ -229,7 +229,7 @@ def test_cancelling_a_booking_cancels_its_payment_intent_at_stripe(
     assert "client_secret" not in html and "data-client-secret" not in html
     # Paying the booking again is refused: it is cancelled.
     response = client.post(f"/payments/booking/{booking.pk}/", {"provider": "stripe"}, follow=True)
-    assert Payment.objects.filter(booking=booking).exclude(status=PaymentStatus.CANCELLED).count() == 0
+    assert Payment.objects.for_subject(booking).exclude(status=PaymentStatus.CANCELLED).count() == 0
     assert response.status_code == 200
 
 
@@ -267,7 +267,7 @@ def test_money_paid_in_the_meantime_for_a_cancelled_booking_goes_back(
 def test_cancelling_a_booking_voids_its_invoice(invoice_mode, client, buyer, booking, facility_manager):
     client.force_login(buyer)
     client.post(f"/payments/booking/{booking.pk}/", {"provider": "invoice"})
-    payment = Payment.objects.get(booking=booking)
+    payment = Payment.objects.for_subject(booking).get()
     equipment_services.cancel_booking(booking, actor=buyer)
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.CANCELLED
@@ -279,7 +279,7 @@ def test_cancelling_a_booking_voids_its_invoice(invoice_mode, client, buyer, boo
 
 
 def test_cancelling_an_agreement_cancels_its_open_payment(invoice_mode, express_agreement, buyer):
-    payment = services.start_agreement_payment(express_agreement, actor=buyer)
+    payment = services.start_payment(express_agreement, actor=buyer)
     ip_services.cancel_agreement(express_agreement, actor=buyer)
     payment.refresh_from_db()
     express_agreement.refresh_from_db()
@@ -384,7 +384,7 @@ def test_stripe_down_when_creating_the_payment_intent_says_so_and_a_later_visit_
     response = client.post(f"/payments/booking/{booking.pk}/", {"provider": "stripe"}, follow=True)
     assert response.status_code == 200
     assert "Card payment is unavailable at the moment" in response.content.decode()
-    payment = Payment.objects.get(booking=booking)
+    payment = Payment.objects.for_subject(booking).get()
     assert payment.status == PaymentStatus.PENDING and payment.stripe_payment_intent_id == ""
     monkeypatch.undo()
     client.get(f"/payments/{payment.pk}/")

@@ -26,31 +26,31 @@ def test_facility_manager_confirming_by_invoice_records_one_paid_invoice(
     assert response.status_code == 302
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CONFIRMED
-    payment = Payment.objects.get(booking=booking)
+    payment = Payment.objects.for_subject(booking).get()
     assert (payment.provider, payment.status) == (Provider.INVOICE, PaymentStatus.SUCCEEDED)
     assert payment.amount == booking.price_amount and payment.institute_id == booking.institute_id
     assert "INV-77" in payment.reference
     assert received_events(payment).count() == 1
     # Pressing the button again changes nothing.
     client.post(f"/equipment/manage/bookings/{booking.pk}/confirm/", {"reference": "INV-77"})
-    assert Payment.objects.filter(booking=booking).count() == 1
+    assert Payment.objects.for_subject(booking).count() == 1
     assert received_events(payment).count() == 1
 
 
 def test_staff_receipt_uses_the_invoice_the_buyer_opened(invoice_mode, buyer, facility_manager, booking):
-    opened = services.start_booking_payment(booking, actor=buyer, provider=Provider.INVOICE)
+    opened = services.start_payment(booking, actor=buyer, provider=Provider.INVOICE)
     paid = services.receive_invoice_payment(booking, actor=facility_manager, reference="bank slip 4")
     assert paid.pk == opened.pk and paid.status == PaymentStatus.SUCCEEDED
-    assert Payment.objects.filter(booking=booking).count() == 1
+    assert Payment.objects.for_subject(booking).count() == 1
 
 
 def test_staff_receipt_waits_for_a_card_payment_under_way(stripe_mode, buyer, facility_manager, booking):
-    services.start_booking_payment(booking, actor=buyer, provider=Provider.STRIPE)
+    services.start_payment(booking, actor=buyer, provider=Provider.STRIPE)
     with pytest.raises(ValidationError):
         services.receive_invoice_payment(booking, actor=facility_manager)
     booking.refresh_from_db()
     assert booking.status == BookingStatus.APPROVED
-    assert not Payment.objects.filter(booking=booking, provider=Provider.INVOICE).exists()
+    assert not Payment.objects.for_subject(booking).filter(provider=Provider.INVOICE).exists()
 
 
 @pytest.mark.parametrize("who", ["buyer", "researcher", "tto", "other_tto"])
@@ -69,7 +69,7 @@ def test_tto_confirming_a_licence_by_invoice_records_one_paid_invoice(invoice_mo
     client.post(f"/ip/agreements/{express_agreement.pk}/confirm-payment/", {"reference": "INV-9"})
     express_agreement.refresh_from_db()
     assert express_agreement.status == AgreementStatus.ACTIVE
-    payment = Payment.objects.get(agreement=express_agreement)
+    payment = Payment.objects.for_subject(express_agreement).get()
     assert payment.amount == Decimal("20000.00") and payment.status == PaymentStatus.SUCCEEDED
     assert received_events(payment).count() == 1
 

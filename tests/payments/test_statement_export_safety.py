@@ -22,7 +22,8 @@ def test_a_hostile_enterprise_name_is_quoted_and_amounts_stay_numbers(
     enterprise.save(update_fields=["name", "name_en"])
     booking = approved_booking(days_ahead=5)
     Payment.objects.create(
-        booking=booking,
+        subject_kind="booking",
+        subject_id=booking.pk,
         institute=booking.institute,
         enterprise=booking.enterprise,
         created_by=buyer,

@@ -23,7 +23,7 @@ def start_card_payment(client, buyer, booking):
     client.force_login(buyer)
     response = client.post(f"/payments/booking/{booking.pk}/", {"provider": "stripe"})
     assert response.status_code == 302
-    payment = Payment.objects.get(booking=booking)
+    payment = Payment.objects.for_subject(booking).get()
     page = client.get(response["Location"])
     assert page.status_code == 200
     payment.refresh_from_db()
@@ -74,11 +74,11 @@ def test_a_buyer_pays_a_booking_by_card_and_only_the_verified_event_confirms_it(
 
 
 def test_the_payment_intent_is_created_once(stripe_mode, buyer, booking):
-    payment = services.start_booking_payment(booking, actor=buyer, provider=Provider.STRIPE)
+    payment = services.start_payment(booking, actor=buyer, provider=Provider.STRIPE)
     first = services.ensure_payment_intent(payment)
     second = services.ensure_payment_intent(payment)
     assert first["id"] == second["id"]
-    assert services.start_booking_payment(booking, actor=buyer).pk == payment.pk
+    assert services.start_payment(booking, actor=buyer).pk == payment.pk
     assert len(list(gateway.list_payment_intents())) == 1
 
 
@@ -246,8 +246,8 @@ def test_the_facility_cancelling_late_refunds_everything(
     booking = approved_booking(days_ahead=3)
     payment = paid_booking(client, buyer, booking, post_event)
     with django_capture_on_commit_callbacks(execute=True):
-        services.refund_for_cancelled_booking(
-            booking, actor=facility_manager, by_facility=True, now=booking.start - timedelta(hours=1)
+        services.refund_for_cancelled(
+            booking, actor=facility_manager, by_payee=True, now=booking.start - timedelta(hours=1)
         )
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.REFUNDED
@@ -272,8 +272,8 @@ def test_a_late_cancellation_refunds_the_policy_share(
     payment = paid_booking(client, buyer, booking, post_event)
     late = booking.start - timedelta(hours=1)
     with django_capture_on_commit_callbacks(execute=True):
-        services.refund_for_cancelled_booking(booking, actor=buyer, by_facility=False, now=late)
-        services.refund_for_cancelled_booking(booking, actor=buyer, by_facility=False, now=late)  # twice: once
+        services.refund_for_cancelled(booking, actor=buyer, by_payee=False, now=late)
+        services.refund_for_cancelled(booking, actor=buyer, by_payee=False, now=late)  # twice: once
     payment.refresh_from_db()
     from marketplace.core.money import quantize
 
@@ -302,7 +302,7 @@ def test_a_refund_is_never_more_than_what_remains(
 def test_an_unpaid_payment_cannot_be_refunded(stripe_mode, buyer, booking):
     from django.core.exceptions import ValidationError
 
-    payment = services.start_booking_payment(booking, actor=buyer, provider=Provider.STRIPE)
+    payment = services.start_payment(booking, actor=buyer, provider=Provider.STRIPE)
     with pytest.raises(ValidationError):
         services.refund_payment(payment, amount=Decimal("1.00"))
 
@@ -335,7 +335,7 @@ def test_the_booking_pages_show_the_pay_button_and_then_the_payment(
 def test_release_expired_holds_command(stripe_mode, buyer, booking):
     from django.core.management import call_command
 
-    payment = services.start_booking_payment(booking, actor=buyer, provider=Provider.STRIPE)
+    payment = services.start_payment(booking, actor=buyer, provider=Provider.STRIPE)
     Payment.objects.filter(pk=payment.pk).update(hold_until=timezone.now() - timedelta(minutes=1))
     call_command("release_expired_holds")
     booking.refresh_from_db()

@@ -33,8 +33,8 @@ def _assert_nothing_changed(card_payment):
     card_payment.refresh_from_db()
     assert StripeEvent.objects.count() == 0
     assert card_payment.status == PaymentStatus.PENDING
-    card_payment.booking.refresh_from_db()
-    assert card_payment.booking.status == BookingStatus.APPROVED
+    card_payment.subject.refresh_from_db()
+    assert card_payment.subject.status == BookingStatus.APPROVED
 
 
 def test_a_wrong_secret_is_rejected_with_400_and_nothing_changes(card_payment, post_event):
@@ -105,7 +105,7 @@ def test_a_verified_success_event_confirms_the_booking(
     assert card_payment.stripe_charge_id == "ch_abc"
     assert card_payment.paid_at is not None
     assert card_payment.hold_until is None
-    booking = card_payment.booking
+    booking = card_payment.subject
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CONFIRMED
     assert card_payment.stripe_payment_intent_id in booking.confirmation_reference
@@ -121,8 +121,8 @@ def test_the_same_event_delivered_ten_times_applies_once(card_payment, post_even
         assert post_event(event).status_code == 200
     stored = StripeEvent.objects.get()
     assert stored.deliveries == 10 and stored.processed_at is not None
-    assert Payment.objects.filter(booking=card_payment.booking).count() == 1
-    assert confirmations(card_payment.booking) == 1
+    assert Payment.objects.for_subject(card_payment.subject).count() == 1
+    assert confirmations(card_payment.subject) == 1
     assert received(card_payment).count() == 1
     assert card_payment.events.filter(to_status=PaymentStatus.SUCCEEDED).count() == 1
 
@@ -131,7 +131,7 @@ def test_different_success_events_for_one_intent_confirm_once(card_payment, post
     for _ in range(3):
         post_event(make_event("payment_intent.succeeded", intent_object(card_payment)))
     assert StripeEvent.objects.count() == 3
-    assert confirmations(card_payment.booking) == 1
+    assert confirmations(card_payment.subject) == 1
     assert received(card_payment).count() == 1
 
 
@@ -164,7 +164,7 @@ def test_a_success_with_another_amount_or_currency_is_not_applied(card_payment, 
     post_event(make_event("payment_intent.succeeded", obj))
     card_payment.refresh_from_db()
     assert card_payment.status == PaymentStatus.PENDING
-    assert confirmations(card_payment.booking) == 0
+    assert confirmations(card_payment.subject) == 0
     assert StripeEvent.objects.get().result.startswith("error")
 
 
@@ -182,8 +182,8 @@ def test_a_decline_leaves_the_booking_unconfirmed_and_extends_the_hold(
     card_payment.refresh_from_db()
     assert card_payment.status == PaymentStatus.FAILED
     assert before + 29 * 60 < card_payment.hold_until.timestamp() < time.time() + 30 * 60 + 1
-    card_payment.booking.refresh_from_db()
-    assert card_payment.booking.status == BookingStatus.APPROVED
+    card_payment.subject.refresh_from_db()
+    assert card_payment.subject.status == BookingStatus.APPROVED
     assert any(card_payment.number in m.subject for m in mailoutbox)
 
 
@@ -195,8 +195,8 @@ def test_a_failure_after_success_does_not_regress(card_payment, post_event):
     post_event(make_event("payment_intent.canceled", intent_object(card_payment, status="canceled")))
     card_payment.refresh_from_db()
     assert card_payment.status == PaymentStatus.SUCCEEDED
-    card_payment.booking.refresh_from_db()
-    assert card_payment.booking.status == BookingStatus.CONFIRMED
+    card_payment.subject.refresh_from_db()
+    assert card_payment.subject.status == BookingStatus.CONFIRMED
 
 
 def test_success_after_a_decline_confirms(card_payment, post_event):
@@ -206,7 +206,7 @@ def test_success_after_a_decline_confirms(card_payment, post_event):
     post_event(make_event("payment_intent.succeeded", intent_object(card_payment)))
     card_payment.refresh_from_db()
     assert card_payment.status == PaymentStatus.SUCCEEDED and card_payment.hold_until is None
-    assert confirmations(card_payment.booking) == 1
+    assert confirmations(card_payment.subject) == 1
 
 
 def _lifecycle_events(payment, price_minor):
@@ -238,9 +238,9 @@ def test_success_and_failure_delivered_ten_times_each_in_shuffled_order_confirm_
         assert post_event(event).status_code == 200
     card_payment.refresh_from_db()
     assert StripeEvent.objects.count() == 2
-    assert Payment.objects.filter(booking=card_payment.booking).count() == 1
+    assert Payment.objects.for_subject(card_payment.subject).count() == 1
     assert card_payment.status == PaymentStatus.SUCCEEDED
-    assert confirmations(card_payment.booking) == 1
+    assert confirmations(card_payment.subject) == 1
     assert received(card_payment).count() == 1
 
 
@@ -250,7 +250,8 @@ def test_each_order_of_the_lifecycle_ends_in_the_same_state(order, approved_book
 
     booking = approved_booking()
     payment = Payment.objects.create(
-        booking=booking,
+        subject_kind="booking",
+        subject_id=booking.pk,
         institute=booking.institute,
         enterprise=booking.enterprise,
         created_by=buyer,
@@ -287,7 +288,7 @@ def test_a_refund_heard_of_before_the_success_records_the_money_and_the_success_
     assert card_payment.refunded_amount == price
     assert received(card_payment).count() == 1
     # As if the events had come in order: paid (confirming the booking), then refunded.
-    assert confirmations(card_payment.booking) == 1
+    assert confirmations(card_payment.subject) == 1
 
 
 def test_refund_totals_never_exceed_the_amount(card_payment, post_event):

@@ -76,7 +76,7 @@ def _side(tag, institute_names, enterprise_names, days_ahead):
     booking_requested = booking(9)
     booking_approved = booking(11, approve=True)
     booking_invoiced = booking(14, approve=True)
-    payment = payment_services.start_booking_payment(booking_invoiced, actor=people.buyer, provider=Provider.INVOICE)
+    payment = payment_services.start_payment(booking_invoiced, actor=people.buyer, provider=Provider.INVOICE)
     qualification = equipment_services.grant_qualification(
         instrument,
         people.buyer,

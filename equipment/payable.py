@@ -1,0 +1,84 @@
+"""Bookings as a payable kind: what the payments app asks about a booking (registered in apps.py)."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketplace.accounts import selectors as account_selectors
+from marketplace.accounts.models import Role
+from marketplace.payments.payables import HUNDRED, Payable
+
+from . import services
+from .models import Booking, BookingStatus
+
+
+def refund_percent(booking, *, by_facility, now=None) -> Decimal:
+    """The cancellation policy of a paid booking. Cancelled by the facility, or by the enterprise up to
+    the listing's free-cancellation deadline (`cancellation_window_hours` before the start): 100 %.
+    Later: PAYMENT_LATE_CANCELLATION_REFUND_PERCENT."""
+    now = now or timezone.now()
+    if by_facility or now <= services.cancellation_deadline(booking):
+        return HUNDRED
+    return Decimal(settings.PAYMENT_LATE_CANCELLATION_REFUND_PERCENT)
+
+
+class BookingPayable(Payable):
+    kind = "booking"
+    model = Booking
+    holds_subject = True
+    staff_roles = (Role.FACILITY_MANAGER,)
+
+    def get(self, pk):
+        try:
+            return Booking.objects.select_related("instrument", "institute", "enterprise").get(pk=pk)
+        except Booking.DoesNotExist:
+            raise LookupError(pk) from None
+
+    def for_buyer(self, user, pk):
+        return (
+            Booking.objects.select_related("instrument", "institute", "enterprise")
+            .filter(pk=pk, enterprise__in=account_selectors.enterprises_of(user))
+            .first()
+        )
+
+    def lock(self, subject):
+        return services._lock_booking(subject)
+
+    def label(self, subject):
+        return _("Booking #%(n)s") % {"n": subject.pk}
+
+    def description(self, subject):
+        start, end = timezone.localtime(subject.start), timezone.localtime(subject.end)
+        return f"{subject.instrument.display_title} · {start:%Y-%m-%d %H:%M}–{end:%H:%M} ({subject.hours} h)"
+
+    def url(self, subject):
+        return reverse("equipment:booking", args=[subject.pk])
+
+    def confirmed_text(self, subject):
+        return _("Booking #%(n)s is confirmed.") % {"n": subject.pk}
+
+    def can_be_paid(self, subject):
+        return subject.status == BookingStatus.APPROVED
+
+    def confirm(self, subject, *, payment_number, actor, reference):
+        subject.refresh_from_db(fields=["status", "confirmation_reference"])
+        if subject.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED):
+            # Confirmed by this payment (a repeated call), or by other means: then this money is not needed.
+            return payment_number in subject.confirmation_reference
+        if subject.status != BookingStatus.APPROVED:
+            return False
+        services.confirm_booking(subject, actor=actor, reference=reference)
+        return True
+
+    def confirmed_by(self, subject, payment_number):
+        subject.refresh_from_db(fields=["status", "confirmation_reference"])
+        return payment_number in (subject.confirmation_reference or "")
+
+    def release(self, subject, *, note):
+        services.release_unpaid_booking(subject, note=note)
+
+    def refund_percent(self, subject, *, by_payee, now):
+        return refund_percent(subject, by_facility=by_payee, now=now)
