@@ -12,6 +12,7 @@ class ProviderForm(forms.Form):
     provider = forms.ChoiceField(label=_("How will you pay?"), widget=forms.RadioSelect)
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # the label is a question: no colon after its question mark
         super().__init__(*args, **kwargs)
         choices = [(Provider.INVOICE.value, _("By invoice (bank transfer from your enterprise's account)"))]
         if stripe_enabled():

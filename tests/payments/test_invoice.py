@@ -41,6 +41,16 @@ def test_in_invoice_mode_only_invoice_is_offered(invoice_mode, client, buyer, bo
         services.start_payment(booking, actor=buyer, provider=Provider.STRIPE)
 
 
+@pytest.mark.parametrize(("language", "question"), [("zh-hans", "您将如何付款？<"), ("en", "How will you pay?<")])
+def test_the_payment_question_ends_with_its_question_mark_alone(
+    invoice_mode, client, buyer, booking, language, question
+):
+    client.force_login(buyer)
+    client.cookies["language"] = language
+    html = client.get(f"/payments/booking/{booking.pk}/").content.decode()
+    assert question in html
+
+
 def test_a_buyer_gets_a_printable_invoice_with_both_parties(invoice_payment, client, institute, enterprise):
     assert invoice_payment.provider == Provider.INVOICE and invoice_payment.status == PaymentStatus.PENDING
     assert invoice_payment.hold_until is None
