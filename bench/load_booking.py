@@ -23,7 +23,6 @@ import json
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,8 @@ from datetime import time as dtime
 from decimal import Decimal
 from itertools import combinations
 from pathlib import Path
+
+from gunicorn_server import start_gunicorn, stop  # bench/, the script's own folder
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -158,54 +159,6 @@ def build_world(buyers, slots):
     day = timezone.localdate() + timedelta(days=3)
     starts = [timezone.make_aware(datetime.combine(day, dtime(9 + i))) for i in range(slots)]
     return instrument.pk, sessions, [(s, s + timedelta(hours=1)) for s in starts]
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(env, workers, threads, workdir):
-    port = free_port()
-    log_path = workdir / "gunicorn.log"
-    command = [
-        PYTHON, "-m", "gunicorn", "marketplace.wsgi:application",
-        "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers),
-        "--worker-class", "gthread",
-        "--threads", str(threads),
-        "--backlog", "2048",
-        "--timeout", "120",
-        "--graceful-timeout", "5",
-        "--log-level", "warning",
-        "--error-logfile", "-",
-        "--access-logfile", "-",
-        "--access-logformat", "%(m)s %(s)s %(D)s",
-    ]  # fmt: skip
-    log = open(log_path, "w")  # noqa: SIM115 - open as long as the server runs
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited: see {log_path}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return server, port
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("gunicorn did not start within 30 s")
-
-
-def stop(server):
-    if server.poll() is None:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 async def fetch_forms(base, instrument_id, sessions):
@@ -372,7 +325,13 @@ def run_one(args):
     Path(f"{args.barrier}.ready").touch()
     while not Path(f"{args.barrier}.go").exists():
         time.sleep(0.1)
-    server, port = start_gunicorn(os.environ.copy(), args.workers, args.threads, workdir)
+    server, port = start_gunicorn(
+        os.environ.copy(),
+        workdir,
+        workers=args.workers,
+        threads=args.threads,
+        extra=("--backlog", "2048", "--access-logfile", "-", "--access-logformat", "%(m)s %(s)s %(D)s"),
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         began = time.perf_counter()

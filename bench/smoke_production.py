@@ -24,13 +24,14 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
+
+from gunicorn_server import ServerError, start_gunicorn, stop  # bench/, the script's own folder
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -126,37 +127,6 @@ def query(env, code):
         [PYTHON, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
     ).stdout
     return out.strip().splitlines()[-1] if out.strip() else ""
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(env, workdir):
-    port = free_port()
-    log_path = workdir / "gunicorn.log"
-    command = [
-        PYTHON, "-m", "gunicorn", "marketplace.wsgi:application",
-        "--bind", f"127.0.0.1:{port}",
-        "--workers", "2", "--worker-class", "gthread", "--threads", "2",
-        "--timeout", "120", "--graceful-timeout", "5",
-        "--log-level", "warning", "--error-logfile", "-",
-    ]  # fmt: skip
-    log = open(log_path, "w")  # noqa: SIM115 - open as long as the server runs
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SmokeError(f"gunicorn exited: see {log_path}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return server, port
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SmokeError("gunicorn did not start within 60 s")
 
 
 class Browser:
@@ -329,25 +299,21 @@ def main():
         manage(env, "collectstatic", "--no-input")
         manage(env, "check", "--deploy", "--fail-level", "WARNING")
         target = pick_booking(env)
-        server, port = start_gunicorn(env, workdir)
+        server, port = start_gunicorn(env, workdir, workers=2, threads=2, wait=60)
         log = walk(port, env, target)
         server_log = (workdir / "gunicorn.log").read_text(errors="replace")
         if "Traceback" in server_log:
             raise SmokeError(f"traceback in the server log {workdir / 'gunicorn.log'}")
         slowest = max(log, key=lambda row: row[4])
         print(f"== smoke passed: {len(log)} requests, no 5xx; slowest {slowest[1]} {slowest[2]} {slowest[4]:.0f} ms")
-    except (SmokeError, subprocess.CalledProcessError, OSError) as failure:
+    except (SmokeError, ServerError, subprocess.CalledProcessError, OSError) as failure:
         print(f"== smoke FAILED: {failure}", file=sys.stderr)
         if (workdir / "gunicorn.log").exists():
             print((workdir / "gunicorn.log").read_text(errors="replace")[-4000:], file=sys.stderr)
         return 1
     finally:
         if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop(server)
     shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
