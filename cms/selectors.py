@@ -11,3 +11,15 @@ def home_page_context(home):
         "institute_count": institutes.count(),
         "enterprise_count": Organization.objects.filter(kind=Organization.Kind.ENTERPRISE, is_active=True).count(),
     }
+
+
+def institute_for_page(page):
+    """The organisation of the InstitutePage above `page` (None before the page is in the tree)."""
+    if not page.path:
+        return None
+    ancestor = (
+        InstitutePage.objects.filter(path__in=[page.path[: n * page.steplen] for n in range(1, page.depth)])
+        .select_related("organization")
+        .first()
+    )
+    return ancestor.organization if ancestor else None

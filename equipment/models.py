@@ -26,6 +26,7 @@ from wagtail.search import index
 
 from cms.blocks import SpecificationTableBlock
 from cms.models import BilingualTitleMixin, TaxonomyTerm
+from cms.selectors import institute_for_page
 from marketplace.core.i18n import pick
 from marketplace.core.money import CurrencyField, MoneyField
 
@@ -451,7 +452,7 @@ class InstrumentPage(BilingualTitleMixin, Page):
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
-        from .rates import compute_hourly_rate, institute_for_page, tier_rate
+        from .rates import compute_hourly_rate, tier_rate
 
         institute = institute_for_page(self)
         if institute is not None:

@@ -148,17 +148,3 @@ def tier_for(organization, instrument) -> str:
 def price_for(rate: Decimal, hours: Decimal) -> Decimal:
     """A booking's price: its frozen tier rate times its hours, rounded to the fen."""
     return quantize(rate * hours)
-
-
-def institute_for_page(page):
-    """The organisation of the InstitutePage above `page` (None before the page is in the tree)."""
-    from cms.models import InstitutePage
-
-    if not page.path:
-        return None
-    ancestor = (
-        InstitutePage.objects.filter(path__in=[page.path[: n * page.steplen] for n in range(1, page.depth)])
-        .select_related("organization")
-        .first()
-    )
-    return ancestor.organization if ancestor else None

@@ -18,10 +18,6 @@ from .models import ACTIVE_STATUSES, Blackout, Booking, BookingStatus, Instrumen
 MANAGER_ROLES = [Role.FACILITY_MANAGER, Role.TTO_OFFICER]
 
 
-def _int_or_404(value):
-    return id_or_404(value)
-
-
 # --- rights ------------------------------------------------------------------------------------------
 
 
@@ -59,11 +55,11 @@ def live_instruments():
 
 
 def instrument_for_booking_or_404(pk):
-    return live_instruments().select_related("institute", "category").filter(pk=_int_or_404(pk)).first() or _raise404()
+    return live_instruments().select_related("institute", "category").filter(pk=id_or_404(pk)).first() or _raise404()
 
 
 def instrument_for_manager_or_404(user, pk):
-    instrument = InstrumentPage.objects.select_related("institute").filter(pk=_int_or_404(pk)).first()
+    instrument = InstrumentPage.objects.select_related("institute").filter(pk=id_or_404(pk)).first()
     if instrument is None or not can_manage(user, instrument.institute_id):
         raise Http404
     return instrument
@@ -83,7 +79,7 @@ def bookings_of_buyer(user):
 
 
 def booking_for_buyer_or_404(user, pk):
-    booking = bookings_of_buyer(user).filter(pk=_int_or_404(pk)).first()
+    booking = bookings_of_buyer(user).filter(pk=id_or_404(pk)).first()
     if booking is None:
         raise Http404
     return booking
@@ -97,7 +93,7 @@ def bookings_managed_by(user):
 
 
 def booking_for_manager_or_404(user, pk):
-    booking = bookings_managed_by(user).filter(pk=_int_or_404(pk)).first()
+    booking = bookings_managed_by(user).filter(pk=id_or_404(pk)).first()
     if booking is None:
         raise Http404
     return booking

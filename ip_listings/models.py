@@ -30,6 +30,7 @@ from wagtail.search import index
 
 from cms.blocks import RICH_TEXT_FEATURES
 from cms.models import BilingualTitleMixin, TaxonomyTerm
+from cms.selectors import institute_for_page
 from marketplace.core.i18n import pick
 from marketplace.core.money import CurrencyField, MoneyField
 from marketplace.statistics.models import TransferEvent
@@ -225,8 +226,6 @@ class ResultPage(BilingualTitleMixin, Page):
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
-        from .scope import institute_for_page
-
         institute = institute_for_page(self)
         if institute is not None:
             self.institute = institute

@@ -19,20 +19,6 @@ from django.utils.translation import gettext_lazy as _
 from .models import BLOCKING_MODES, HOLDING_STATUSES, Territory
 
 
-def institute_for_page(page):
-    """The organisation of the InstitutePage above `page` (None before the page is in the tree)."""
-    from cms.models import InstitutePage
-
-    if not page.path:
-        return None
-    ancestor = (
-        InstitutePage.objects.filter(path__in=[page.path[: n * page.steplen] for n in range(1, page.depth)])
-        .select_related("organization")
-        .first()
-    )
-    return ancestor.organization if ancestor else None
-
-
 def fields_overlap(a_field_id, b_field_id) -> bool:
     return a_field_id is None or b_field_id is None or a_field_id == b_field_id
 

@@ -23,11 +23,6 @@ from .models import (
     Territory,
 )
 
-
-def _int_or_404(value):
-    return id_or_404(value)
-
-
 # --- rights --------------------------------------------------------------------------------------------
 
 
@@ -74,14 +69,14 @@ def inquiries_for(user, *, as_buyer=None):
 
 
 def agreement_for_user_or_404(user, pk):
-    agreement = agreements_for(user).filter(pk=_int_or_404(pk)).first()
+    agreement = agreements_for(user).filter(pk=id_or_404(pk)).first()
     if agreement is None:
         raise Http404
     return agreement
 
 
 def inquiry_for_user_or_404(user, pk):
-    inquiry = inquiries_for(user).filter(pk=_int_or_404(pk)).first()
+    inquiry = inquiries_for(user).filter(pk=id_or_404(pk)).first()
     if inquiry is None:
         raise Http404
     return inquiry
@@ -108,7 +103,7 @@ def live_results():
 
 
 def result_for_inquiry_or_404(pk):
-    result = live_results().select_related("institute").filter(pk=_int_or_404(pk)).first()
+    result = live_results().select_related("institute").filter(pk=id_or_404(pk)).first()
     if result is None:
         raise Http404
     return result
@@ -117,7 +112,7 @@ def result_for_inquiry_or_404(pk):
 def offer_or_404(pk):
     offer = (
         LicenceOffer.objects.select_related("result", "field_of_use", "result__institute")
-        .filter(pk=_int_or_404(pk))
+        .filter(pk=id_or_404(pk))
         .first()
     )
     if offer is None:
