@@ -138,8 +138,8 @@ def _agreement_context(request, agreement):
     return {
         "agreement": agreement,
         "terms": agreement.terms,
-        "is_tto": services._is_tto(request.user, agreement.institute_id),
-        "is_licensee": services._is_buyer(request.user, agreement.enterprise_id),
+        "is_tto": services.is_tto(request.user, agreement.institute_id),
+        "is_licensee": services.is_buyer(request.user, agreement.enterprise_id),
     }
 
 
@@ -291,7 +291,7 @@ def inquiries(request):
 @login_required
 def inquiry_detail(request, pk):
     inquiry = selectors.inquiry_for_user_or_404(request.user, pk)
-    side = services._side(request.user, inquiry)
+    side = services.side_of(request.user, inquiry)
     allowed = services.ALLOWED_TRANSITIONS.get(inquiry.stage, set())
     if side == "enterprise":
         allowed = {to for to in allowed if (inquiry.stage, to) in services.BUYER_TRANSITIONS}
@@ -349,7 +349,7 @@ def move_inquiry(request, pk):
 @login_required
 def record_agreement(request, pk):
     inquiry = selectors.inquiry_for_user_or_404(request.user, pk)
-    if services._side(request.user, inquiry) != "institute":
+    if services.side_of(request.user, inquiry) != "institute":
         raise Http404
     form = RecordAgreementForm(request.POST or None, offer=inquiry.offer)
     if request.method == "POST" and form.is_valid():
