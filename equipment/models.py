@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail import blocks
@@ -431,6 +432,11 @@ class InstrumentPage(BilingualTitleMixin, Page):
         return pick(self.summary, self.summary_en)
 
     @property
+    def needs_qualification(self):
+        """Self-service use: only users the facility qualified may book."""
+        return self.booking_mode == BookingMode.SELF_SERVICE
+
+    @property
     def uses_operator(self):
         return self.booking_mode in (BookingMode.ASSISTED, BookingMode.SAMPLE)
 
@@ -595,6 +601,11 @@ ACTIVE_STATUSES = (
     BookingStatus.CONFIRMED,
     BookingStatus.COMPLETED,
 )
+# Bookings that still hold a slot and have not been used: they may be cancelled (by the facility at any
+# time before they end, by the enterprise up to the cancellation deadline).
+CANCELLABLE_STATUSES = (BookingStatus.REQUESTED, BookingStatus.APPROVED, BookingStatus.CONFIRMED)
+# A transition note that says the booking was approved automatically: not shown to people.
+AUTO_NOTE = "auto"
 
 
 class Booking(models.Model):
@@ -655,6 +666,34 @@ class Booking(models.Model):
     def is_active(self):
         return self.status in ACTIVE_STATUSES
 
+    # What may happen next (the services check the same states; these tell the pages which actions to show).
+    @property
+    def can_be_approved(self):
+        """Approved or rejected by the facility."""
+        return self.status == BookingStatus.REQUESTED
+
+    @property
+    def can_be_confirmed(self):
+        """Confirmed once paid or invoiced."""
+        return self.status == BookingStatus.APPROVED
+
+    @property
+    def can_be_cancelled(self):
+        return self.status in CANCELLABLE_STATUSES
+
+    @property
+    def has_started(self):
+        return self.start <= timezone.now()
+
+    @property
+    def can_be_completed(self):
+        """Usage recorded: confirmed and started."""
+        return self.status == BookingStatus.CONFIRMED and self.has_started
+
+    @property
+    def can_be_marked_no_show(self):
+        return self.status in (BookingStatus.APPROVED, BookingStatus.CONFIRMED) and self.has_started
+
 
 class BookingTransition(models.Model):
     """Who moved a booking from one state to another, and when."""
@@ -675,6 +714,11 @@ class BookingTransition(models.Model):
 
     def __str__(self):
         return f"{self.booking_id}: {self.from_status} → {self.to_status}"
+
+    @property
+    def shown_note(self):
+        """The note as people see it (none for an automatic approval)."""
+        return "" if self.note == AUTO_NOTE else self.note
 
 
 class UsageRecord(models.Model):

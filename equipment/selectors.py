@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from marketplace.accounts import selectors as account_selectors
 from marketplace.accounts.models import Membership, Organization, Role
@@ -199,7 +200,7 @@ def week_calendar(instrument, week_start: date, now=None):
     start = timezone.make_aware(datetime.combine(week_start, datetime.min.time()))
     end = start + timedelta(days=7)
     hours, blackouts, busy = availability_data([instrument.pk], start, end)
-    return availability.week_grid(
+    days, rows = availability.week_grid(
         instrument,
         week_start,
         now=now,
@@ -207,6 +208,22 @@ def week_calendar(instrument, week_start: date, now=None):
         blackouts=blackouts[instrument.pk],
         busy=busy[instrument.pk],
     )
+    return days, [(t, [_week_cell(day, state) for day, state in cells]) for t, cells in rows]
+
+
+# What a cell of the week calendar shows, by its state.
+SLOT_LABELS = {
+    "free": gettext_lazy("free"),
+    "busy": gettext_lazy("busy"),
+    "blackout": gettext_lazy("closed"),
+    "past": "–",
+    "closed": "",
+}
+
+
+def _week_cell(day, state):
+    """A cell of the week calendar: its state (a CSS class), its label, and whether it links to booking."""
+    return {"day": day, "state": state, "label": SLOT_LABELS[state], "bookable": state == "free"}
 
 
 def _week_start(request):
@@ -242,3 +259,25 @@ def instrument_page_context(instrument, request):
         "can_book": bool(user and user.is_authenticated and account_selectors.enterprises_of(user).exists()),
         "can_manage": bool(user and can_manage(user, instrument.institute_id)),
     }
+
+
+# --- sections on other apps' pages (home page, institute page, account dashboard) ---------------------
+
+
+def featured_instruments(limit=6):
+    """A few recently published instruments for the home page."""
+    return list(
+        live_instruments().select_related("institute", "category", "main_photo").order_by("-first_published_at")[:limit]
+    )
+
+
+def instruments_of(organization, limit=12):
+    """Live instruments of one institute, cheapest first (for its institute page)."""
+    if organization is None:
+        return []
+    return list(
+        live_instruments()
+        .filter(institute=organization)
+        .select_related("institute", "category", "main_photo")
+        .order_by("enterprise_rate")[:limit]
+    )

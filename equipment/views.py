@@ -24,7 +24,7 @@ from marketplace.payments import services as payment_services
 from . import calendars, selectors, services
 from .filters import InstrumentFilter
 from .forms import BlackoutForm, BookingForm, ConfirmForm, QualificationForm, ReasonForm, UsageForm
-from .models import Blackout, BookingStatus, CalendarToken, Qualification
+from .models import CANCELLABLE_STATUSES, Blackout, BookingStatus, CalendarToken, Qualification
 
 PAGE_SIZE = 20
 
@@ -217,7 +217,6 @@ def manage_booking(request, pk):
             "usage_form": UsageForm(initial={"hours": booking.hours}),
             "confirm_form": ConfirmForm(),
             "reason_form": ReasonForm(),
-            "started": booking.start <= timezone.now(),
         },
     )
 
@@ -325,7 +324,7 @@ def manage_instrument(request, pk):
             "qualification_form": qualification_form,
             "blackout_form": blackout_form,
             "upcoming": instrument.bookings.filter(
-                status__in=[BookingStatus.REQUESTED, BookingStatus.APPROVED, BookingStatus.CONFIRMED],
+                status__in=CANCELLABLE_STATUSES,
                 end__gt=timezone.now(),
             ).select_related("enterprise")[:50],
         },

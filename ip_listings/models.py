@@ -529,6 +529,14 @@ class LicenceAgreement(models.Model):
         return self.mode in BLOCKING_MODES
 
     @property
+    def is_active(self):
+        return self.status == AgreementStatus.ACTIVE
+
+    @property
+    def awaits_payment(self):
+        return self.status == AgreementStatus.AWAITING_PAYMENT
+
+    @property
     def field_of_use_label(self):
         return self.terms.get("field_of_use") or (
             self.field_of_use.display_name if self.field_of_use_id else str(_("All fields of use"))
@@ -542,6 +550,10 @@ class InquiryStage(models.TextChoices):
     TERMS_PROPOSED = "terms_proposed", _("Terms proposed")
     AGREED = "agreed", _("Agreed")
     DECLINED = "declined", _("Declined")
+
+
+# Stages that end an inquiry: no further message or change.
+CLOSED_STAGES = (InquiryStage.DECLINED,)
 
 
 class Inquiry(models.Model):
@@ -592,6 +604,10 @@ class Inquiry(models.Model):
 
     def __str__(self):
         return self.subject
+
+    @property
+    def is_closed(self):
+        return self.stage in CLOSED_STAGES
 
 
 class InquiryMessage(models.Model):

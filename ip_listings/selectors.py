@@ -215,3 +215,25 @@ def results_of_institute(institute, limit=6):
 
 def latest_results(limit=6):
     return live_results().select_related("institute", "field").order_by("-first_published_at")[:limit]
+
+
+# --- sections on other apps' pages (home page, institute page, account dashboard) ---------------------
+
+
+def institute_results(organization, limit=6):
+    """The latest live results of an institute, with their available offers (for the institute page)."""
+    if organization is None:
+        return []
+    return annotate_availability(results_of_institute(organization, limit))
+
+
+def home_results(limit=6):
+    """The latest live results of every institute, with their available offers (for the home page)."""
+    return annotate_availability(latest_results(limit))
+
+
+def roles_of(user) -> dict:
+    """{'buyer': bool, 'tto': bool} for the signed-in user (links on the account dashboard)."""
+    if user is None or not user.is_authenticated:
+        return {"buyer": False, "tto": False}
+    return {"buyer": is_buyer(user), "tto": is_tto(user)}

@@ -22,6 +22,8 @@ from marketplace.payments import services as payment_services
 from .. import availability, ledger, selectors
 from ..models import (
     ACTIVE_STATUSES,
+    AUTO_NOTE,
+    CANCELLABLE_STATUSES,
     Blackout,
     Booking,
     BookingMode,
@@ -185,7 +187,7 @@ def request_booking(*, instrument, user, enterprise, start, end, purpose="", now
         raise ValidationError(availability.slot_taken_message()) from None
     BookingTransition.objects.create(booking=booking, from_status="", to_status=BookingStatus.REQUESTED, actor=user)
     if instrument.auto_approve:
-        _move(booking, BookingStatus.APPROVED, actor=None, note="auto")
+        _move(booking, BookingStatus.APPROVED, actor=None, note=AUTO_NOTE)
         _notify_buyer(booking, "approved")
         _notify_managers(booking, "auto_approved")
     else:
@@ -284,12 +286,9 @@ def cancellation_deadline(booking):
     return booking.start - timedelta(hours=booking.instrument.cancellation_window_hours)
 
 
-CANCELLABLE = (BookingStatus.REQUESTED, BookingStatus.APPROVED, BookingStatus.CONFIRMED)
-
-
 def buyer_may_cancel(booking, now=None) -> bool:
     """The enterprise may cancel an active booking up to the listing's cancellation deadline."""
-    return booking.status in CANCELLABLE and (now or timezone.now()) <= cancellation_deadline(booking)
+    return booking.status in CANCELLABLE_STATUSES and (now or timezone.now()) <= cancellation_deadline(booking)
 
 
 @transaction.atomic
@@ -302,7 +301,7 @@ def cancel_booking(booking, *, actor, reason="", now=None) -> Booking:
     by_buyer = account_selectors.has_role(actor, booking.enterprise_id, [Role.BUYER])
     if not (by_facility or by_buyer):
         raise PermissionDenied(_("You cannot cancel this booking."))
-    _require(booking, CANCELLABLE, _("cancelled"))
+    _require(booking, CANCELLABLE_STATUSES, _("cancelled"))
     if by_facility:
         if booking.end <= now:
             raise ValidationError(_("A booking that has ended cannot be cancelled; record usage or a no-show."))

@@ -7,15 +7,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import availability
-from ..models import Blackout, Booking, CalendarToken, InstrumentPage, OpeningHours, Qualification, _new_calendar_token
-from .bookings import CANCELLABLE
+from ..models import (
+    CANCELLABLE_STATUSES,
+    Blackout,
+    Booking,
+    CalendarToken,
+    InstrumentPage,
+    OpeningHours,
+    Qualification,
+    _new_calendar_token,
+)
 from .shared import lock_instrument, require_manager
 
 
 def active_future_bookings(instrument_ids, now=None):
     """Bookings that still hold a slot (requested, approved, confirmed) and have not ended."""
     return (
-        Booking.objects.filter(instrument_id__in=instrument_ids, status__in=CANCELLABLE, end__gt=now or timezone.now())
+        Booking.objects.filter(
+            instrument_id__in=instrument_ids, status__in=CANCELLABLE_STATUSES, end__gt=now or timezone.now()
+        )
         .select_related("enterprise")
         .order_by("start", "pk")
     )

@@ -1,4 +1,7 @@
-"""Template tags other pages use to show instruments (home page, institute pages, account page)."""
+"""Template tags of the sections other apps' pages show (home page, institute pages, account page).
+
+They only hand over what `equipment.selectors` prepares (no query here): once the platform's registry of
+home sections and dashboard links lands, it calls those selectors and these tags can go."""
 
 from django import template
 
@@ -10,24 +13,13 @@ register = template.Library()
 @register.simple_tag
 def instruments_of(organization, limit=12):
     """Live instruments of one institute, cheapest first."""
-    if organization is None:
-        return []
-    return list(
-        selectors.live_instruments()
-        .filter(institute=organization)
-        .select_related("institute", "category", "main_photo")
-        .order_by("enterprise_rate")[:limit]
-    )
+    return selectors.instruments_of(organization, limit)
 
 
 @register.simple_tag
 def featured_instruments(limit=6):
     """A few recently published instruments for the home page."""
-    return list(
-        selectors.live_instruments()
-        .select_related("institute", "category", "main_photo")
-        .order_by("-first_published_at")[:limit]
-    )
+    return selectors.featured_instruments(limit)
 
 
 @register.simple_tag

@@ -32,7 +32,6 @@ BUYER_TRANSITIONS = {
     (S.NDA_SIGNED, S.DECLINED),
     (S.TERMS_PROPOSED, S.DECLINED),
 }
-CLOSED_STAGES = (S.DECLINED,)
 
 
 class InvalidTransitionError(ValidationError):
@@ -112,7 +111,7 @@ def post_message(inquiry, *, author, body) -> InquiryMessage:
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": _("Write a message.")})
-    if inquiry.stage in CLOSED_STAGES:
+    if inquiry.is_closed:
         raise ValidationError(_("This inquiry is closed."))
     message = InquiryMessage.objects.create(
         inquiry=inquiry, author=author, from_institute=side == "institute", body=body[:5000]

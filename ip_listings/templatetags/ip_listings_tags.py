@@ -1,8 +1,10 @@
-"""Labels for the codes stored in frozen agreement terms and emails, in the current language."""
+"""Labels for the codes stored in frozen agreement terms and emails, in the current language; the
+sections other apps' pages show."""
 
 from django import template
 from django.utils.translation import get_language
 
+from ip_listings import selectors
 from ip_listings.models import TRL, DealMode, InquiryStage, IPKind, RegistrationStatus, Territory
 
 register = template.Library()
@@ -58,29 +60,23 @@ def bilingual(data, key):
     return data.get(key, "")
 
 
+# The sections other apps' pages show only hand over what `ip_listings.selectors` prepares (no query
+# here): once the platform's registry of home sections and dashboard links lands, it calls those
+# selectors and these tags can go.
+
+
 @register.simple_tag
 def institute_results(organization, limit=6):
     """The latest live results of an institute, with their available offers (for the institute page)."""
-    from ip_listings import selectors
-
-    if organization is None:
-        return []
-    return selectors.annotate_availability(selectors.results_of_institute(organization, limit))
+    return selectors.institute_results(organization, limit)
 
 
 @register.simple_tag
 def latest_results(limit=6):
-    from ip_listings import selectors
-
-    return selectors.annotate_availability(selectors.latest_results(limit))
+    return selectors.home_results(limit)
 
 
 @register.simple_tag(takes_context=True)
 def ip_roles(context):
     """{'buyer': bool, 'tto': bool} for the signed-in user (dashboard links)."""
-    from ip_listings import selectors
-
-    user = context.get("user")
-    if user is None or not user.is_authenticated:
-        return {"buyer": False, "tto": False}
-    return {"buyer": selectors.is_buyer(user), "tto": selectors.is_tto(user)}
+    return selectors.roles_of(context.get("user"))
