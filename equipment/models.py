@@ -31,6 +31,8 @@ from cms.selectors import institute_for_page
 from marketplace.core.i18n import pick
 from marketplace.core.money import CurrencyField, MoneyField
 
+from .availability import booking_rule_errors
+
 ZERO = Decimal("0")
 
 
@@ -122,6 +124,7 @@ class InstrumentPageForm(WagtailAdminPageForm):
         hours = self._proposed_opening_hours()
         if hours is None:
             return cleaned
+        # The services import these models: loaded only when a form is cleaned.
         from .services import bookings_broken_by_change, rules_change_message
 
         broken = bookings_broken_by_change(proposed, opening_hours=hours)
@@ -449,7 +452,7 @@ class InstrumentPage(BilingualTitleMixin, Page):
 
     def clean(self):
         super().clean()
-        from .availability import booking_rule_errors
+        # rates imports these models (RateTier): loaded only now.
         from .rates import cost_model_errors
 
         errors = cost_model_errors(self)
@@ -458,6 +461,7 @@ class InstrumentPage(BilingualTitleMixin, Page):
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
+        # rates imports these models (RateTier): loaded only now.
         from .rates import compute_hourly_rate, tier_rate
 
         institute = institute_for_page(self)
@@ -469,6 +473,7 @@ class InstrumentPage(BilingualTitleMixin, Page):
         return super().save(*args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
+        # The selectors import these models: loaded only when a page is rendered.
         from .selectors import instrument_page_context
 
         context = super().get_context(request, *args, **kwargs)

@@ -15,6 +15,7 @@ from marketplace.core.ids import id_or_404
 
 from . import availability
 from .models import ACTIVE_STATUSES, Blackout, Booking, BookingStatus, InstrumentPage, OpeningHours
+from .rates import compute_hourly_rate, tier_rates
 
 MANAGER_ROLES = [Role.FACILITY_MANAGER, Role.TTO_OFFICER]
 
@@ -239,8 +240,6 @@ def _week_start(request):
 
 
 def instrument_page_context(instrument, request):
-    from .rates import compute_hourly_rate, tier_rates
-
     week_start = _week_start(request)
     days, rows = week_calendar(instrument, week_start)
     today = timezone.localdate()

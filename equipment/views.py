@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,7 +23,8 @@ from marketplace.payments import services as payment_services
 from . import calendars, selectors, services
 from .filters import InstrumentFilter
 from .forms import BlackoutForm, BookingForm, ConfirmForm, QualificationForm, ReasonForm, UsageForm
-from .models import CANCELLABLE_STATUSES, Blackout, BookingStatus, CalendarToken, Qualification
+from .models import CANCELLABLE_STATUSES, Blackout, BookingStatus, CalendarToken, InstrumentPage, Qualification
+from .rates import tier_for, tier_rate
 
 PAGE_SIZE = 20
 
@@ -46,8 +46,6 @@ def _flash_errors(request, error):
 
 
 def _search_ids(query):
-    from .models import InstrumentPage
-
     fields = ["title", "title_en", "summary", "summary_en", "manufacturer", "model_number"]
     return search_ids(InstrumentPage.objects.live(), query, fields)
 
@@ -105,8 +103,6 @@ def book(request, instrument_id):
         else:
             messages.success(request, _("Your booking request is recorded."))
             return redirect("equipment:booking", booking.pk)
-    from .rates import tier_for, tier_rate
-
     tier = tier_for(first, instrument)
     return render(
         request,
@@ -381,7 +377,3 @@ def my_ical(request, token):
     if token is None or not token.user.is_active:
         raise Http404
     return _ics(calendars.user_bookings_calendar(token.user), "my-bookings.ics")
-
-
-def booking_url(booking):
-    return reverse("equipment:booking", args=[booking.pk])

@@ -234,6 +234,7 @@ class ResultPage(BilingualTitleMixin, Page):
         return super().save(*args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
+        # The selectors import these models: loaded only when a page is rendered.
         from .selectors import result_page_context
 
         context = super().get_context(request, *args, **kwargs)
@@ -390,6 +391,7 @@ class LicenceOffer(Orderable):
         return f"{self.field_of_use_label} · {self.get_territory_display()}"
 
     def clean(self):
+        # scope imports these models (modes, statuses): loaded only when an offer is cleaned.
         from .scope import offer_errors
 
         errors = offer_errors(

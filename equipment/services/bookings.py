@@ -387,7 +387,7 @@ def expire_booking(booking, *, now=None) -> bool:
 
 
 def expire_bookings(now=None) -> int:
-    """Expire every request that waited too long (run by `manage.py expire_bookings` or the task)."""
+    """Expire every request that waited too long (run by `manage.py expire_bookings` from cron)."""
     now = now or timezone.now()
     return sum(1 for pk in list(expired_requests(now).values_list("pk", flat=True))
                if expire_booking(Booking(pk=pk), now=now))  # fmt: skip
