@@ -699,6 +699,11 @@ class Booking(models.Model):
     def can_be_marked_no_show(self):
         return self.status in (BookingStatus.APPROVED, BookingStatus.CONFIRMED) and self.has_started
 
+    @property
+    def has_confirmation(self):
+        """Confirmed (or since completed): its confirmation can be printed."""
+        return self.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
+
 
 class BookingTransition(models.Model):
     """Who moved a booking from one state to another, and when."""
