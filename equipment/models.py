@@ -28,6 +28,7 @@ from wagtail.search import index
 from cms.blocks import SpecificationTableBlock
 from cms.models import BilingualTitleMixin, TaxonomyTerm
 from cms.selectors import institute_for_page
+from marketplace.core.history import StateChange
 from marketplace.core.i18n import pick
 from marketplace.core.money import CurrencyField, MoneyField
 
@@ -705,19 +706,18 @@ class Booking(models.Model):
         return self.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
 
 
-class BookingTransition(models.Model):
-    """Who moved a booking from one state to another, and when."""
+class BookingTransition(StateChange):
+    """Who moved a booking from one state to another, and when: `BookingTransition.move(booking, ...)`
+    is the one way a booking changes state."""
+
+    subject_field = "booking"
+    state_field = "status"
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="transitions")
     from_status = models.CharField(_("from"), max_length=16, choices=BookingStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=16, choices=BookingStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    at = models.DateTimeField(_("at"), auto_now_add=True)
-    note = models.CharField(_("note"), max_length=500, blank=True)
 
-    class Meta:
+    class Meta(StateChange.Meta):
         verbose_name = _("booking transition")
         verbose_name_plural = _("booking transitions")
         ordering = ["at", "pk"]

@@ -3,15 +3,13 @@
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from marketplace.accounts import selectors as account_selectors
-from marketplace.accounts.models import Membership, Organization, Role
-from marketplace.core.ids import id_or_404
+from marketplace.accounts.models import Organization, Role
 
 from . import availability
 from .models import ACTIVE_STATUSES, Blackout, Booking, BookingStatus, InstrumentPage, OpeningHours
@@ -44,24 +42,16 @@ def is_manager(user) -> bool:
     return user.is_authenticated and (user.is_staff or managed_institutes(user).exists())
 
 
-def managers_of(institute_id):
-    User = get_user_model()
-    return User.objects.filter(
-        is_active=True,
-        pk__in=Membership.objects.filter(organization_id=institute_id, role=Role.FACILITY_MANAGER).values("user_id"),
-    )
-
-
 def live_instruments():
     return InstrumentPage.objects.live().public().filter(institute__isnull=False)
 
 
 def instrument_for_booking_or_404(pk):
-    return live_instruments().select_related("institute", "category").filter(pk=id_or_404(pk)).first() or _raise404()
+    return live_instruments().select_related("institute", "category").filter(pk=pk).first() or _raise404()
 
 
 def instrument_for_manager_or_404(user, pk):
-    instrument = InstrumentPage.objects.select_related("institute").filter(pk=id_or_404(pk)).first()
+    instrument = InstrumentPage.objects.select_related("institute").filter(pk=pk).first()
     if instrument is None or not can_manage(user, instrument.institute_id):
         raise Http404
     return instrument
@@ -81,7 +71,7 @@ def bookings_of_buyer(user):
 
 
 def booking_for_buyer_or_404(user, pk):
-    booking = bookings_of_buyer(user).filter(pk=id_or_404(pk)).first()
+    booking = bookings_of_buyer(user).filter(pk=pk).first()
     if booking is None:
         raise Http404
     return booking
@@ -89,7 +79,7 @@ def booking_for_buyer_or_404(user, pk):
 
 def booking_for_buyer_or_manager_or_404(user, pk):
     """A booking the user bought or manages."""
-    booking = (bookings_of_buyer(user) | bookings_managed_by(user)).filter(pk=id_or_404(pk)).first()
+    booking = (bookings_of_buyer(user) | bookings_managed_by(user)).filter(pk=pk).first()
     if booking is None:
         raise Http404
     return booking
@@ -103,7 +93,7 @@ def bookings_managed_by(user):
 
 
 def booking_for_manager_or_404(user, pk):
-    booking = bookings_managed_by(user).filter(pk=id_or_404(pk)).first()
+    booking = bookings_managed_by(user).filter(pk=pk).first()
     if booking is None:
         raise Http404
     return booking

@@ -15,7 +15,8 @@ from django.views.decorators.http import require_POST
 
 from marketplace.accounts import selectors as account_selectors
 from marketplace.core.catalogue_cache import CachedCountPaginator
-from marketplace.core.ids import id_or_404
+from marketplace.core.forms import apply_errors, flash_errors
+from marketplace.core.links import absolute_url
 from marketplace.core.pagecache import cache_anonymous_page
 from marketplace.core.pdf import pdf_response
 from marketplace.core.search import pages_with_ids, search_ids
@@ -28,19 +29,6 @@ from .models import CANCELLABLE_STATUSES, Blackout, BookingStatus, CalendarToken
 from .rates import tier_for, tier_rate
 
 PAGE_SIZE = 20
-
-
-def _apply_errors(form, error):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
-def _flash_errors(request, error):
-    for message in getattr(error, "messages", [str(error)]):
-        messages.error(request, message)
 
 
 # --- browse ------------------------------------------------------------------------------------------
@@ -100,7 +88,7 @@ def book(request, instrument_id):
                 purpose=data["purpose"],
             )
         except (ValidationError, PermissionDenied) as error:
-            _apply_errors(form, error if isinstance(error, ValidationError) else ValidationError(str(error)))
+            apply_errors(form, error)
         else:
             messages.success(request, _("Your booking request is recorded."))
             return redirect("equipment:booking", booking.pk)
@@ -121,10 +109,11 @@ def my_bookings(request):
         bookings = bookings.filter(status=status)
     page = Paginator(bookings, PAGE_SIZE).get_page(request.GET.get("page"))
     token = CalendarToken.objects.filter(user=request.user).first()
+    calendar_url = absolute_url("equipment:my_ical", token.token) if token else ""
     return render(
         request,
         "equipment/my_bookings.html",
-        {"page_obj": page, "statuses": BookingStatus.choices, "status": status, "calendar_token": token},
+        {"page_obj": page, "statuses": BookingStatus.choices, "status": status, "calendar_url": calendar_url},
     )
 
 
@@ -165,7 +154,7 @@ def cancel(request, pk):
     try:
         services.cancel_booking(booking, actor=request.user, reason=form.cleaned_data.get("reason", ""))
     except ValidationError as error:
-        _flash_errors(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("The booking is cancelled."))
     return redirect("equipment:booking", booking.pk)
@@ -278,7 +267,7 @@ def manage_action(request, pk, action):
     try:
         run(booking, request.user, data)
     except (ValidationError, PermissionDenied) as error:
-        _flash_errors(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, str(done))
     next_url = request.POST.get("next", "")
@@ -302,7 +291,7 @@ def manage_instrument(request, pk):
                         instrument, data["user"], actor=request.user, valid_until=data["valid_until"], note=data["note"]
                     )
                 except ValidationError as error:
-                    _apply_errors(qualification_form, error)
+                    apply_errors(qualification_form, error)
                 else:
                     messages.success(request, _("Qualification granted."))
                     return redirect("equipment:manage_instrument", instrument.pk)
@@ -320,7 +309,7 @@ def manage_instrument(request, pk):
                         note=data["note"],
                     )
                 except ValidationError as error:
-                    _apply_errors(blackout_form, error)
+                    apply_errors(blackout_form, error)
                 else:
                     messages.success(request, _("Blackout added."))
                     return redirect("equipment:manage_instrument", instrument.pk)
@@ -345,13 +334,13 @@ def manage_instrument(request, pk):
 @login_required
 @require_POST
 def revoke_qualification(request, pk):
-    qualification = get_object_or_404(Qualification.objects.select_related("instrument"), pk=_int(pk))
+    qualification = get_object_or_404(Qualification.objects.select_related("instrument"), pk=pk)
     if not selectors.can_manage(request.user, qualification.instrument.institute_id):
         raise Http404
     try:
         services.revoke_qualification(qualification, actor=request.user)
     except ValidationError as error:
-        _flash_errors(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("Qualification revoked."))
     return redirect("equipment:manage_instrument", qualification.instrument_id)
@@ -360,16 +349,12 @@ def revoke_qualification(request, pk):
 @login_required
 @require_POST
 def remove_blackout(request, pk):
-    blackout = get_object_or_404(Blackout.objects.select_related("instrument"), pk=_int(pk))
+    blackout = get_object_or_404(Blackout.objects.select_related("instrument"), pk=pk)
     if not selectors.can_manage(request.user, blackout.instrument.institute_id):
         raise Http404
     services.remove_blackout(blackout, actor=request.user)
     messages.success(request, _("Blackout removed."))
     return redirect("equipment:manage_instrument", blackout.instrument_id)
-
-
-def _int(value):
-    return id_or_404(value)
 
 
 # --- calendars -----------------------------------------------------------------------------------

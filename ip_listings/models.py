@@ -31,6 +31,7 @@ from wagtail.search import index
 from cms.blocks import RICH_TEXT_FEATURES
 from cms.models import BilingualTitleMixin, TaxonomyTerm
 from cms.selectors import institute_for_page
+from marketplace.core.history import StateChange
 from marketplace.core.i18n import pick
 from marketplace.core.money import CurrencyField, MoneyField
 from marketplace.statistics.models import TransferEvent
@@ -630,21 +631,20 @@ class InquiryMessage(models.Model):
         return f"{self.inquiry_id} · {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class InquiryStageChange(models.Model):
-    """Who moved an inquiry from one stage to the next, and when (append-only)."""
+class InquiryStageChange(StateChange):
+    """Who moved an inquiry from one stage to the next, and when (append-only):
+    `InquiryStageChange.move(inquiry, ...)` is the one way an inquiry changes stage."""
+
+    subject_field = "inquiry"
+    state_field = "stage"
 
     inquiry = models.ForeignKey(
         Inquiry, on_delete=models.CASCADE, related_name="stage_changes", verbose_name=_("inquiry")
     )
     from_stage = models.CharField(_("from"), max_length=16, choices=InquiryStage.choices, blank=True)
     to_stage = models.CharField(_("to"), max_length=16, choices=InquiryStage.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
-    )
-    note = models.CharField(_("note"), max_length=500, blank=True)
-    at = models.DateTimeField(_("at"), auto_now_add=True)
 
-    class Meta:
+    class Meta(StateChange.Meta):
         verbose_name = _("inquiry stage change")
         verbose_name_plural = _("inquiry stage changes")
         ordering = ["at", "pk"]

@@ -8,7 +8,6 @@ from django.http import Http404
 
 from marketplace.accounts import selectors as account_selectors
 from marketplace.accounts.models import Organization, Role
-from marketplace.core.ids import id_or_404
 
 from . import scope
 from .models import (
@@ -69,14 +68,14 @@ def inquiries_for(user, *, as_buyer=None):
 
 
 def agreement_for_user_or_404(user, pk):
-    agreement = agreements_for(user).filter(pk=id_or_404(pk)).first()
+    agreement = agreements_for(user).filter(pk=pk).first()
     if agreement is None:
         raise Http404
     return agreement
 
 
 def inquiry_for_user_or_404(user, pk):
-    inquiry = inquiries_for(user).filter(pk=id_or_404(pk)).first()
+    inquiry = inquiries_for(user).filter(pk=pk).first()
     if inquiry is None:
         raise Http404
     return inquiry
@@ -103,18 +102,14 @@ def live_results():
 
 
 def result_for_inquiry_or_404(pk):
-    result = live_results().select_related("institute").filter(pk=id_or_404(pk)).first()
+    result = live_results().select_related("institute").filter(pk=pk).first()
     if result is None:
         raise Http404
     return result
 
 
 def offer_or_404(pk):
-    offer = (
-        LicenceOffer.objects.select_related("result", "field_of_use", "result__institute")
-        .filter(pk=id_or_404(pk))
-        .first()
-    )
+    offer = LicenceOffer.objects.select_related("result", "field_of_use", "result__institute").filter(pk=pk).first()
     if offer is None:
         raise Http404
     return offer

@@ -16,7 +16,8 @@ from django.utils.translation import ngettext
 
 from marketplace.accounts import selectors as account_selectors
 from marketplace.accounts.models import Role
-from marketplace.core.emails import notify
+from marketplace.core.emails import display, notify
+from marketplace.core.links import absolute_url
 from marketplace.payments import services as payment_services
 
 from .. import availability, ledger, selectors
@@ -38,15 +39,6 @@ from .shared import lock_booking, lock_instrument, require_manager
 MAX_USAGE_HOURS = Decimal("24")
 
 
-def _move(booking, to_status, *, actor, note=""):
-    from_status = booking.status
-    booking.status = to_status
-    booking.save(update_fields=["status", "updated_at", *(["note"] if note else [])])
-    BookingTransition.objects.create(
-        booking=booking, from_status=from_status, to_status=to_status, actor=actor, note=note[:500]
-    )
-
-
 def _require(booking, allowed, action):
     if booking.status not in allowed:
         raise ValidationError(
@@ -60,20 +52,17 @@ def _email_context(booking):
     start, end = availability.local(booking.start), availability.local(booking.end)
     return {
         "booking_id": booking.pk,
-        "instrument": instrument.title,
-        "instrument_en": instrument.title_en or instrument.title,
-        "institute": booking.institute.name,
-        "institute_en": booking.institute.name_en or booking.institute.name,
-        "enterprise": booking.enterprise.name,
-        "enterprise_en": booking.enterprise.name_en or booking.enterprise.name,
+        "instrument": display(instrument),
+        "institute": display(booking.institute),
+        "enterprise": display(booking.enterprise),
         "start": start.strftime("%Y-%m-%d %H:%M"),
         "end": end.strftime("%H:%M") if start.date() == end.date() else end.strftime("%Y-%m-%d %H:%M"),
         "price": str(booking.price_amount),
         "currency": booking.currency,
         "status": booking.status,
-        "note": booking.note,
-        "url": settings.SITE_URL + f"/equipment/bookings/{booking.pk}/",
-        "manage_url": settings.SITE_URL + f"/equipment/manage/bookings/{booking.pk}/",
+        "note": "" if booking.note == AUTO_NOTE else booking.note,
+        "url": absolute_url("equipment:booking", booking.pk),
+        "manage_url": absolute_url("equipment:manage_booking", booking.pk),
     }
 
 
@@ -83,7 +72,7 @@ def _notify_buyer(booking, name):
 
 def _notify_managers(booking, name):
     context = _email_context(booking)
-    for user in selectors.managers_of(booking.institute_id):
+    for user in account_selectors.members_with_role(booking.institute_id, Role.FACILITY_MANAGER):
         notify(user, f"equipment/email/{name}", context)
 
 
@@ -187,7 +176,7 @@ def request_booking(*, instrument, user, enterprise, start, end, purpose="", now
         raise ValidationError(availability.slot_taken_message()) from None
     BookingTransition.objects.create(booking=booking, from_status="", to_status=BookingStatus.REQUESTED, actor=user)
     if instrument.auto_approve:
-        _move(booking, BookingStatus.APPROVED, actor=None, note=AUTO_NOTE)
+        BookingTransition.move(booking, BookingStatus.APPROVED, actor=None, note=AUTO_NOTE)
         _notify_buyer(booking, "approved")
         _notify_managers(booking, "auto_approved")
     else:
@@ -215,7 +204,7 @@ def approve_booking(booking, *, actor) -> Booking:
     booking = lock_booking(booking)
     require_manager(actor, booking)
     _require(booking, [BookingStatus.REQUESTED], _("approved"))
-    _move(booking, BookingStatus.APPROVED, actor=actor)
+    BookingTransition.move(booking, BookingStatus.APPROVED, actor=actor)
     _notify_buyer(booking, "approved")
     return booking
 
@@ -225,7 +214,7 @@ def reject_booking(booking, *, actor, reason="") -> Booking:
     booking = lock_booking(booking)
     require_manager(actor, booking)
     _require(booking, [BookingStatus.REQUESTED], _("rejected"))
-    _move(booking, BookingStatus.REJECTED, actor=actor, note=reason)
+    BookingTransition.move(booking, BookingStatus.REJECTED, actor=actor, note=reason)
     _notify_buyer(booking, "rejected")
     return booking
 
@@ -244,8 +233,9 @@ def confirm_booking(booking, *, actor, reference="") -> Booking:
         return booking
     _require(booking, [BookingStatus.APPROVED], _("confirmed"))
     booking.confirmation_reference = (reference or "")[:120]
-    booking.save(update_fields=["confirmation_reference", "updated_at"])
-    _move(booking, BookingStatus.CONFIRMED, actor=actor, note=reference or "")
+    BookingTransition.move(
+        booking, BookingStatus.CONFIRMED, actor=actor, note=reference or "", fields=["confirmation_reference"]
+    )
     ledger.record(ledger.booking_confirmed(booking, at=timezone.now()))
     _notify_buyer(booking, "confirmed")
     return booking
@@ -262,7 +252,7 @@ def complete_booking(booking, *, actor, hours, note="", now=None) -> Booking:
     if booking.start > now:
         raise ValidationError(_("A booking can be completed only once it has started."))
     usage = UsageRecord.objects.create(booking=booking, hours=hours, note=(note or "")[:500], recorded_by=actor)
-    _move(booking, BookingStatus.COMPLETED, actor=actor, note=note)
+    BookingTransition.move(booking, BookingStatus.COMPLETED, actor=actor, note=note)
     ledger.record(ledger.booking_completed(booking, at=now))
     ledger.record(ledger.usage_recorded(usage, now=now))
     _notify_buyer(booking, "completed")
@@ -277,7 +267,7 @@ def mark_no_show(booking, *, actor, now=None) -> Booking:
     _require(booking, [BookingStatus.APPROVED, BookingStatus.CONFIRMED], _("marked as a no-show"))
     if booking.start > now:
         raise ValidationError(_("A booking can be marked as a no-show only once it has started."))
-    _move(booking, BookingStatus.NO_SHOW, actor=actor)
+    BookingTransition.move(booking, BookingStatus.NO_SHOW, actor=actor)
     _notify_buyer(booking, "no_show")
     return booking
 
@@ -311,7 +301,7 @@ def cancel_booking(booking, *, actor, reason="", now=None) -> Booking:
             % {"n": booking.instrument.cancellation_window_hours}
         )
     was_confirmed = booking.status == BookingStatus.CONFIRMED
-    _move(booking, BookingStatus.CANCELLED, actor=actor, note=reason)
+    BookingTransition.move(booking, BookingStatus.CANCELLED, actor=actor, note=reason)
     if was_confirmed:
         # Money paid for it goes back as the cancellation policy allows (in this transaction: no
         # cancellation without its refund).
@@ -335,7 +325,7 @@ def release_unpaid_booking(booking, *, note="") -> Booking:
     booking = lock_booking(booking)
     if booking.status != BookingStatus.APPROVED:
         return booking
-    _move(booking, BookingStatus.CANCELLED, actor=None, note=note or "unpaid")
+    BookingTransition.move(booking, BookingStatus.CANCELLED, actor=None, note=note or "unpaid")
     _notify_buyer(booking, "cancelled")
     return booking
 
@@ -380,7 +370,7 @@ def expire_booking(booking, *, now=None) -> bool:
         note = _("Expired: not approved within %(n)d hours.") % {"n": hours}
     else:
         note = _("Expired: not paid within %(n)d hours.") % {"n": hours}
-    _move(booking, BookingStatus.CANCELLED, actor=None, note=note)
+    BookingTransition.move(booking, BookingStatus.CANCELLED, actor=None, note=note)
     _notify_buyer(booking, "cancelled")
     _notify_managers(booking, "cancelled")
     return True

@@ -10,7 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketplace.core.emails import notify
+from marketplace.core.emails import both, notify
+from marketplace.core.links import absolute_url
+from marketplace.core.locking import lock
 
 from .. import ledger
 from ..models import AgreementSource, AgreementStatus, DealMode, Inquiry, InquiryStage, LicenceAgreement, Territory
@@ -109,23 +111,22 @@ def create_agreement(**fields) -> LicenceAgreement:
 
 
 def agreement_email_context(agreement):
+    terms = agreement.terms
     return {
         "number": agreement.number,
-        "result": agreement.terms["result"]["title"],
-        "result_en": agreement.terms["result"]["title_en"] or agreement.terms["result"]["title"],
-        "institute": agreement.terms["licensor"]["name"],
-        "institute_en": agreement.terms["licensor"]["name_en"] or agreement.terms["licensor"]["name"],
-        "enterprise": agreement.terms["licensee"]["name"],
-        "enterprise_en": agreement.terms["licensee"]["name_en"] or agreement.terms["licensee"]["name"],
-        "amount": agreement.terms["price_amount"],
+        # Names as frozen in the terms, in both languages (the email shows its recipient's).
+        "result": both(terms["result"]["title"], terms["result"]["title_en"]),
+        "institute": both(terms["licensor"]["name"], terms["licensor"]["name_en"]),
+        "enterprise": both(terms["licensee"]["name"], terms["licensee"]["name_en"]),
+        "amount": terms["price_amount"],
         "currency": agreement.currency,
         "mode": agreement.mode,
-        "url": f"/ip/agreements/{agreement.pk}/",
+        "url": absolute_url("ip_listings:agreement", agreement.pk),
     }
 
 
 def lock_agreement(agreement) -> LicenceAgreement:
-    return LicenceAgreement.objects.select_for_update().get(pk=getattr(agreement, "pk", agreement))
+    return lock(LicenceAgreement.objects.all(), pk=getattr(agreement, "pk", agreement))
 
 
 @dataclass
@@ -156,7 +157,7 @@ def record_agreement(
     """The TTO records the agreement an inquiry reached (mode, scope, value, dates). Same scope rules as
     express agreements; active at once."""
     now = now or timezone.now()
-    inquiry = Inquiry.objects.select_for_update(of=("self",)).select_related("enterprise", "offer").get(pk=inquiry.pk)
+    inquiry = lock(Inquiry.objects.select_related("enterprise", "offer"), pk=inquiry.pk)
     if not is_tto(actor, inquiry.institute_id):
         raise PermissionDenied(_("Only the institute's technology-transfer office can record an agreement."))
     if inquiry.stage != InquiryStage.AGREED:

@@ -7,6 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.accounts import selectors as account_selectors
+from marketplace.accounts.models import Role
 from marketplace.core.emails import notify
 from marketplace.core.money import quantize
 from marketplace.payments import services as payment_services
@@ -23,7 +25,6 @@ from .shared import (
     offer_of,
     require_available,
     require_live,
-    tto_officers,
 )
 
 
@@ -84,7 +85,7 @@ def accept_express_offer(offer, *, buyer, enterprise, accept_terms=False, now=No
         ledger.record(ledger.agreement_signed(agreement))
     context = agreement_email_context(agreement)
     notify(buyer, "ip_listings/email/express_accepted", {**context, "awaiting_payment": not free})
-    for officer in tto_officers(agreement.institute_id):
+    for officer in account_selectors.members_with_role(agreement.institute_id, Role.TTO_OFFICER):
         notify(officer, "ip_listings/email/express_accepted_tto", {**context, "awaiting_payment": not free})
     return agreement
 

@@ -3,14 +3,15 @@ reminder to report it."""
 
 from datetime import date
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketplace.accounts.models import Membership, Role
+from marketplace.accounts import selectors as account_selectors
+from marketplace.accounts.models import Role
 from marketplace.core.emails import notify
+from marketplace.core.links import absolute_url
 
 from .. import ledger, scope
 from ..models import AgreementStatus, ImpactReminder, ImpactReport, LicenceAgreement
@@ -100,19 +101,12 @@ def send_impact_reminders(today=None) -> int:
                 continue
             recipients = [agreement.buyer] if agreement.buyer and agreement.buyer.is_active else []
             if not recipients:
-                recipients = list(
-                    get_user_model().objects.filter(
-                        is_active=True,
-                        pk__in=Membership.objects.filter(
-                            organization_id=agreement.enterprise_id, role=Role.BUYER
-                        ).values("user_id"),
-                    )
-                )
+                recipients = list(account_selectors.members_with_role(agreement.enterprise_id, Role.BUYER))
             context = {
                 **agreement_email_context(agreement),
                 "year": year,
                 "quarter": quarter,
-                "report_url": f"/ip/agreements/{agreement.pk}/impact/",
+                "report_url": absolute_url("ip_listings:report_impact", agreement.pk),
             }
             for user in recipients:
                 notify(user, "ip_listings/email/impact_reminder", context)

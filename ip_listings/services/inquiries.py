@@ -5,11 +5,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from marketplace.core.emails import notify
+from marketplace.accounts import selectors as account_selectors
+from marketplace.accounts.models import Role
+from marketplace.core.emails import display, notify
+from marketplace.core.links import absolute_url
+from marketplace.core.locking import lock
 
 from .. import ledger
 from ..models import Inquiry, InquiryMessage, InquiryStage, InquiryStageChange, LicenceAgreement
-from .shared import is_buyer, is_tto, lock_result, offer_of, require_available, require_live, tto_officers
+from .shared import is_buyer, is_tto, lock_result, offer_of, require_available, require_live
 
 S = InquiryStage
 
@@ -42,18 +46,16 @@ def _inquiry_context(inquiry, **extra):
     return {
         "inquiry_id": inquiry.pk,
         "subject": inquiry.subject,
-        "result": inquiry.result.title,
-        "result_en": inquiry.result.title_en or inquiry.result.title,
-        "enterprise": inquiry.enterprise.name,
-        "enterprise_en": inquiry.enterprise.name_en or inquiry.enterprise.name,
+        "result": display(inquiry.result),
+        "enterprise": display(inquiry.enterprise),
         "stage": inquiry.stage,
-        "url": f"/ip/inquiries/{inquiry.pk}/",
+        "url": absolute_url("ip_listings:inquiry", inquiry.pk),
         **extra,
     }
 
 
 def _notify_institute(inquiry, name, **extra):
-    for officer in tto_officers(inquiry.institute_id):
+    for officer in account_selectors.members_with_role(inquiry.institute_id, Role.TTO_OFFICER):
         notify(officer, f"ip_listings/email/{name}", _inquiry_context(inquiry, **extra))
 
 
@@ -104,7 +106,7 @@ def side_of(user, inquiry):
 
 @transaction.atomic
 def post_message(inquiry, *, author, body) -> InquiryMessage:
-    inquiry = Inquiry.objects.select_for_update(of=("self",)).select_related("result", "enterprise").get(pk=inquiry.pk)
+    inquiry = lock(Inquiry.objects.select_related("result", "enterprise"), pk=inquiry.pk)
     side = side_of(author, inquiry)
     if side is None:
         raise PermissionDenied(_("You are not a party to this inquiry."))
@@ -132,7 +134,7 @@ def _stage_label(stage):
 def move_inquiry(inquiry, to_stage, *, actor, note="") -> Inquiry:
     """Move an inquiry to its next stage. Only the changes in ALLOWED_TRANSITIONS exist; the enterprise
     side may make only those in BUYER_TRANSITIONS. Each change is recorded and emailed to both sides."""
-    inquiry = Inquiry.objects.select_for_update(of=("self",)).select_related("result", "enterprise").get(pk=inquiry.pk)
+    inquiry = lock(Inquiry.objects.select_related("result", "enterprise"), pk=inquiry.pk)
     side = side_of(actor, inquiry)
     if side is None:
         raise PermissionDenied(_("You are not a party to this inquiry."))
@@ -146,11 +148,7 @@ def move_inquiry(inquiry, to_stage, *, actor, note="") -> Inquiry:
         raise PermissionDenied(_("Only the technology-transfer office can make this change."))
     if to_stage == S.DECLINED and LicenceAgreement.objects.filter(inquiry=inquiry).exists():
         raise InvalidTransitionError(_("An agreement is recorded for this inquiry; it cannot be declined."))
-    inquiry.stage = to_stage
-    inquiry.save(update_fields=["stage", "updated_at"])
-    InquiryStageChange.objects.create(
-        inquiry=inquiry, from_stage=from_stage, to_stage=to_stage, actor=actor, note=(note or "")[:500]
-    )
+    InquiryStageChange.move(inquiry, to_stage, actor=actor, note=note)
     extra = {"from_stage": from_stage, "note": (note or "")[:500]}
     _notify_enterprise(inquiry, "inquiry_stage", **extra)
     _notify_institute(inquiry, "inquiry_stage", **extra)

@@ -4,12 +4,12 @@ and dates as the forms give them, and the scope checks made with the result's ro
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from marketplace.accounts import selectors as account_selectors
-from marketplace.accounts.models import Membership, Role
+from marketplace.accounts.models import Role
+from marketplace.core.locking import lock
 from marketplace.core.money import quantize
 
 from .. import scope
@@ -30,14 +30,6 @@ def is_tto(user, institute_id) -> bool:
 def is_buyer(user, enterprise_id) -> bool:
     """The user is a buyer of the enterprise."""
     return bool(user and user.is_authenticated and account_selectors.has_role(user, enterprise_id, [Role.BUYER]))
-
-
-def tto_officers(institute_id):
-    User = get_user_model()
-    return User.objects.filter(
-        is_active=True,
-        pk__in=Membership.objects.filter(organization_id=institute_id, role=Role.TTO_OFFICER).values("user_id"),
-    )
 
 
 def money(value, field, message):
@@ -63,7 +55,7 @@ def add_months(day: date, months: int) -> date:
 
 def lock_result(result_id) -> ResultPage:
     """The result, its row locked until the transaction ends (serialises scope decisions)."""
-    return ResultPage.objects.select_for_update(of=("self",)).select_related("institute").get(pk=result_id)
+    return lock(ResultPage.objects.select_related("institute"), pk=result_id)
 
 
 def require_live(result):
