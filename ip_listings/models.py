@@ -380,10 +380,6 @@ class LicenceOffer(Orderable):
         return f"{self.get_mode_display()} · {self.scope_label}"
 
     @property
-    def is_blocking(self):
-        return self.mode in BLOCKING_MODES
-
-    @property
     def field_of_use_label(self):
         return self.field_of_use.display_name if self.field_of_use_id else str(_("All fields of use"))
 
@@ -526,10 +522,6 @@ class LicenceAgreement(models.Model):
 
     def __str__(self):
         return self.number
-
-    @property
-    def is_blocking(self):
-        return self.mode in BLOCKING_MODES
 
     @property
     def is_active(self):

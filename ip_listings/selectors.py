@@ -12,10 +12,10 @@ from marketplace.accounts.models import Organization, Role
 from . import scope
 from .models import (
     BLOCKING_MODES,
+    CLOSED_STAGES,
     AgreementStatus,
     ImpactReport,
     Inquiry,
-    InquiryStage,
     LicenceAgreement,
     LicenceOffer,
     ResultPage,
@@ -85,7 +85,7 @@ def tto_queue(user):
     """What waits for the TTO: open inquiries, express agreements awaiting payment."""
     inquiries = inquiries_for(user, as_buyer=False)
     return {
-        "open_inquiries": inquiries.exclude(stage__in=[InquiryStage.DECLINED]).filter(agreement__isnull=True),
+        "open_inquiries": inquiries.exclude(stage__in=CLOSED_STAGES).filter(agreement__isnull=True),
         "awaiting_payment": agreements_for(user, as_buyer=False).filter(status=AgreementStatus.AWAITING_PAYMENT),
     }
 

@@ -281,9 +281,7 @@ def inquiries(request):
 def inquiry_detail(request, pk):
     inquiry = selectors.inquiry_for_user_or_404(request.user, pk)
     side = services.side_of(request.user, inquiry)
-    allowed = services.ALLOWED_TRANSITIONS.get(inquiry.stage, set())
-    if side == "enterprise":
-        allowed = {to for to in allowed if (inquiry.stage, to) in services.BUYER_TRANSITIONS}
+    allowed = services.next_stages(inquiry, side)
     stage_choices = [(value, label) for value, label in InquiryStage.choices if value in allowed]
     stage_form = StageForm()
     stage_form.fields["stage"].choices = stage_choices

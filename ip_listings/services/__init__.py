@@ -16,20 +16,10 @@ This package exports what views, the payable adapter, demo seeding and other app
 from .agreements import lock_agreement, record_agreement
 from .express import accept_express_offer, cancel_agreement, confirm_agreement_payment
 from .impact import quarter_of, report_impact, send_impact_reminders
-from .inquiries import (
-    ALLOWED_TRANSITIONS,
-    BUYER_TRANSITIONS,
-    InvalidTransitionError,
-    move_inquiry,
-    open_inquiry,
-    post_message,
-    side_of,
-)
+from .inquiries import InvalidTransitionError, move_inquiry, next_stages, open_inquiry, post_message, side_of
 from .shared import is_buyer, is_tto
 
 __all__ = [
-    "ALLOWED_TRANSITIONS",
-    "BUYER_TRANSITIONS",
     "InvalidTransitionError",
     "accept_express_offer",
     "cancel_agreement",
@@ -38,6 +28,7 @@ __all__ = [
     "is_tto",
     "lock_agreement",
     "move_inquiry",
+    "next_stages",
     "open_inquiry",
     "post_message",
     "quarter_of",

@@ -126,6 +126,15 @@ def post_message(inquiry, *, author, body) -> InquiryMessage:
     return message
 
 
+def next_stages(inquiry, side) -> set:
+    """The stages the inquiry may move to next, for the side given ('enterprise' makes only the changes in
+    BUYER_TRANSITIONS)."""
+    allowed = ALLOWED_TRANSITIONS.get(inquiry.stage, set())
+    if side == "enterprise":
+        allowed = {to for to in allowed if (inquiry.stage, to) in BUYER_TRANSITIONS}
+    return allowed
+
+
 def _stage_label(stage):
     return str(InquiryStage(stage).label) if stage in InquiryStage.values else str(stage)
 
