@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class CmsConfig(AppConfig):
     name = "cms"
     verbose_name = _("Site pages")
+
+    def ready(self):
+        # The models are loaded only now: follow what accounts announces.
+        from marketplace.accounts.signals import institute_created, memberships_changed
+
+        from . import services
+
+        institute_created.connect(services.on_institute_created, dispatch_uid="cms_provision_institute")
+        memberships_changed.connect(services.on_memberships_changed, dispatch_uid="cms_sync_user_groups")

@@ -8,10 +8,12 @@ class IpListingsConfig(AppConfig):
 
     def ready(self):
         # The models are loaded only now: register what the platform services need of this app.
+        from cms.registry import register_document_user
         from marketplace.payments.payables import register
 
-        from . import ledger
+        from . import documents, ledger
         from .payable import AgreementPayable
 
         ledger.register()
         register(AgreementPayable())
+        register_document_user(documents.result_pages_holding)

@@ -19,6 +19,7 @@ from marketplace.core.emails import notify
 
 from . import selectors
 from .models import Invitation, Membership, Organization, Role, roles_for_kind
+from .signals import institute_created, memberships_changed
 from .tokens import email_verification_token
 from .validators import validate_visible_text
 
@@ -257,10 +258,30 @@ def remove_membership(actor, membership):
 
 
 def sync_admin_groups(user):
-    """Put the user in exactly the institute groups their memberships call for."""
-    from cms.services import sync_user_groups  # the institute groups are the CMS's business
+    """Announce that the user's memberships changed: the CMS puts them in exactly the institute groups
+    their memberships call for (`signals.memberships_changed`)."""
+    memberships_changed.send(sender=Membership, user=user)
 
-    sync_user_groups(user)
+
+@transaction.atomic
+def create_institute(*, name, name_en="", slug=None, city="", province="", **fields) -> Organization:
+    """Create an institute organisation; the apps that serve institutes (the CMS) provision it."""
+    organization = Organization.objects.create(
+        kind=Organization.Kind.INSTITUTE,
+        name=name,
+        name_en=name_en,
+        slug=slug or unique_slug(name_en or name),
+        city=city,
+        province=province,
+        **fields,
+    )
+    announce_institute(organization)
+    return organization
+
+
+def announce_institute(organization):
+    """Tell the apps that serve institutes that `organization` exists (idempotent receivers)."""
+    institute_created.send(sender=Organization, organization=organization)
 
 
 @transaction.atomic
