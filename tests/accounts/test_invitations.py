@@ -171,4 +171,3 @@ def test_invitation_email_is_in_the_recipients_language(
     by_recipient = {m.to[0]: m for m in mailoutbox}
     assert "Invitation to join" in by_recipient["en@example.com"].subject
     assert "邀请" in by_recipient["zh@example.com"].subject
-
