@@ -10,7 +10,8 @@ class CmsConfig(AppConfig):
         # The models are loaded only now: follow what accounts announces.
         from marketplace.accounts.signals import institute_created, memberships_changed
 
-        from . import services
+        from . import navigation, services
 
+        navigation.register()
         institute_created.connect(services.on_institute_created, dispatch_uid="cms_provision_institute")
         memberships_changed.connect(services.on_memberships_changed, dispatch_uid="cms_sync_user_groups")

@@ -10,8 +10,9 @@ class EquipmentConfig(AppConfig):
         # The models are loaded only now: register what the platform services need of this app.
         from marketplace.payments.payables import register
 
-        from . import ledger
+        from . import ledger, navigation
         from .payable import BookingPayable
 
         ledger.register()
         register(BookingPayable())
+        navigation.register()

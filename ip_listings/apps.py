@@ -11,9 +11,10 @@ class IpListingsConfig(AppConfig):
         from cms.registry import register_document_user
         from marketplace.payments.payables import register
 
-        from . import documents, ledger
+        from . import documents, ledger, navigation
         from .payable import AgreementPayable
 
         ledger.register()
         register(AgreementPayable())
         register_document_user(documents.result_pages_holding)
+        navigation.register()

@@ -54,6 +54,11 @@ def can_invite(user, organization) -> bool:
     return user.is_staff or has_role(user, organization, [Role.TTO_OFFICER])
 
 
+def opens_back_office(user) -> bool:
+    """Whether the account page offers a link to the Wagtail admin (staff, or anyone in a group)."""
+    return user.is_authenticated and (user.is_staff or user.groups.exists())
+
+
 def can_view_members(user, organization) -> bool:
     return user.is_authenticated and (user.is_staff or is_member(user, organization))
 

@@ -16,6 +16,7 @@ from django_otp import verify_token
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
+from marketplace.core import navigation
 from marketplace.core.ids import id_or_404
 
 from . import selectors, services, two_factor
@@ -122,8 +123,15 @@ def resend_verification(request):
 
 @login_required
 def dashboard(request):
-    memberships = selectors.memberships_of(request.user)
-    return render(request, "accounts/dashboard.html", {"memberships": memberships})
+    return render(
+        request,
+        "accounts/dashboard.html",
+        {
+            "memberships": selectors.memberships_of(request.user),
+            "dashboard_groups": navigation.dashboard_groups(request.user),
+            "opens_back_office": selectors.opens_back_office(request.user),
+        },
+    )
 
 
 @login_required
