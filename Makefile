@@ -19,7 +19,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(VENV)/bin/activate
 	$(PIP) install --quiet -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed pdf-fonts
+
+# WeasyPrint needs Pango, and Chinese documents a CJK font: Debian's packages, installed once when missing.
+.PHONY: pdf-fonts
+pdf-fonts:
+	@{ fc-list :lang=zh family 2>/dev/null | grep -q "Noto" && ldconfig -p | grep -q libpangoft2-1.0; } || \
+	  { apt-get update -qq && apt-get install -y -qq fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
 
 translations: install
 	$(MANAGE) compiletranslations
