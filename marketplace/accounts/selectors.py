@@ -2,8 +2,6 @@
 
 from django.http import Http404
 
-from marketplace.core.ids import id_or_404
-
 from .models import ENTERPRISE_ROLES, INSTITUTE_ROLES, Membership, Organization, Role, User
 
 
@@ -70,13 +68,12 @@ def can_view_members(user, organization) -> bool:
 
 
 def organization_for_member_or_404(user, pk):
-    """The organisation `pk` if the user belongs to it (or is staff); 404 otherwise.
-
-    A forged or foreign id answers exactly like a missing one.
+    """The organisation `pk` (an id from the URL, `<id:pk>`) if the user belongs to it (or is staff); 404
+    otherwise. A foreign id answers exactly like a missing one.
     """
     try:
-        organization = Organization.objects.get(pk=id_or_404(pk))
-    except (Organization.DoesNotExist, TypeError, ValueError):
+        organization = Organization.objects.get(pk=pk)
+    except Organization.DoesNotExist:
         raise Http404 from None
     if not can_view_members(user, organization):
         raise Http404

@@ -8,14 +8,14 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from marketplace.core.emails import notify
+from marketplace.core.emails import display, notify
+from marketplace.core.links import absolute_url
 
 from . import selectors
 from .models import Invitation, Membership, Organization, Role, roles_for_kind
@@ -46,7 +46,7 @@ def unique_slug(base: str, model=Organization, field="slug", max_length=80) -> s
 def verification_url(user) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = email_verification_token.make_token(user)
-    return settings.SITE_URL + reverse("accounts:verify", args=[uid, token])
+    return absolute_url("accounts:verify", uid, token)
 
 
 @transaction.atomic
@@ -90,8 +90,8 @@ def register_enterprise(
             "accounts/email/signup_attempt",
             {
                 "name": str(existing),
-                "login_url": settings.SITE_URL + reverse("accounts:login"),
-                "reset_url": settings.SITE_URL + reverse("accounts:password_reset"),
+                "login_url": absolute_url("accounts:login"),
+                "reset_url": absolute_url("accounts:password_reset"),
                 "verified": existing.email_verified_at is not None or existing.is_active,
             },
         )
@@ -191,15 +191,18 @@ def flag_if_lookalike(organization):
     organization.resembles = other
     organization.save(update_fields=["name_flagged", "resembles"])
     context = {
-        "organization": organization.name,
-        "organization_en": organization.name_en,
-        "other": other.name,
-        "other_en": other.name_en,
-        "url": settings.SITE_URL + reverse("organization:edit", args=[organization.pk]),
+        "organization": both_names(organization),
+        "other": both_names(other),
+        "url": absolute_url("organization:edit", organization.pk),
     }
     for person in User.objects.filter(is_staff=True, is_active=True).exclude(email=""):
         notify(person, "accounts/email/lookalike_organisation", context)
     return other
+
+
+def both_names(organization) -> str:
+    """Both names of an organisation, for platform staff comparing them: "名称 (Name)", or the one it has."""
+    return " ".join(filter(None, [organization.name, f"({organization.name_en})" if organization.name_en else ""]))
 
 
 def user_for_verification(uidb64: str, token: str):
@@ -310,11 +313,10 @@ def invite(*, inviter, organization, email, role):
         existing or email,
         "accounts/email/invitation",
         {
-            "organization": organization.name,
-            "organization_en": organization.name_en or organization.name,
+            "organization": display(organization),
             "role": role,
             "inviter": str(inviter),
-            "url": settings.SITE_URL + reverse("accounts:invitation", args=[invitation.token]),
+            "url": absolute_url("accounts:invitation", invitation.token),
         },
         language=None if existing else (inviter.preferred_language or settings.LANGUAGE_CODE),
     )

@@ -17,7 +17,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from marketplace.core import navigation
-from marketplace.core.ids import id_or_404
+from marketplace.core.forms import apply_errors
 
 from . import selectors, services, two_factor
 from .forms import (
@@ -35,14 +35,6 @@ UNVERIFIED_SESSION_KEY = "accounts_unverified_user"
 OTP_SETUP_SESSION_KEY = "accounts_otp_setup_key"
 
 BACKEND = "marketplace.accounts.backends.EmailOrUsernameBackend"
-
-
-def _apply_errors(form, error: ValidationError):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def signup(request):
@@ -68,7 +60,7 @@ def signup(request):
                 language=get_language(),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             # The same page whether the address was new or already registered (then its owner gets an email).
             if user is not None:
@@ -151,7 +143,7 @@ def members(request, pk):
                     role=form.cleaned_data["role"],
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
                 return redirect("accounts:members", pk=organization.pk)
@@ -176,7 +168,7 @@ def members(request, pk):
 @login_required
 @require_POST
 def revoke_invitation(request, pk):
-    invitation = get_object_or_404(Invitation, pk=id_or_404(pk))
+    invitation = get_object_or_404(Invitation, pk=pk)
     # Another organisation's invitation answers exactly like a missing one.
     selectors.organization_for_member_or_404(request.user, invitation.organization_id)
     if not selectors.can_invite(request.user, invitation.organization):
@@ -216,7 +208,7 @@ def invitation(request, token):
                 language=get_language(),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             login(request, user, backend=BACKEND)
             messages.success(request, _("You have joined %(org)s.") % {"org": invite.organization})
