@@ -30,10 +30,6 @@ def normalize_email(email: str) -> str:
     return User.objects.normalize_email((email or "").strip()).lower()
 
 
-def email_taken(email: str) -> bool:
-    return User.objects.filter(email__iexact=normalize_email(email)).exists()
-
-
 def unique_slug(base: str, model=Organization, field="slug", max_length=80) -> str:
     root = (slugify(base) or "org")[: max_length - 6]
     slug, n = root, 1
@@ -249,15 +245,6 @@ def add_membership(user, organization, role):
     membership, _created = Membership.objects.get_or_create(user=user, organization=organization, role=role)
     sync_admin_groups(user)
     return membership
-
-
-@transaction.atomic
-def remove_membership(actor, membership):
-    if not selectors.can_invite(actor, membership.organization):
-        raise PermissionDenied
-    user = membership.user
-    membership.delete()
-    sync_admin_groups(user)
 
 
 def sync_admin_groups(user):
