@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and organisations")
 
     def ready(self):
-        from . import two_factor  # noqa: F401  (connects the sign-in signal)
+        from . import two_factor  # noqa: F401  (imports models, so loaded only now; connects the sign-in signal)

@@ -1,6 +1,8 @@
 import base64
 import io
 
+import qrcode
+import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
@@ -224,9 +226,6 @@ def _next_url(request, default="accounts:dashboard"):
 
 
 def _qr_data_uri(text):
-    import qrcode
-    import qrcode.image.svg
-
     out = io.BytesIO()
     qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage).save(out)
     return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode()
