@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.core.emails import display, notify
 from marketplace.core.links import absolute_url
+from marketplace.core.locking import lock, locked
 
 from . import selectors
 from .models import Invitation, Membership, Organization, Role, roles_for_kind
@@ -225,7 +226,7 @@ def verify_email(uidb64: str, token: str, *, password=None, same_browser=False):
     user = user_for_verification(uidb64, token)
     if user is None:
         return None
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = lock(User.objects, pk=user.pk)
     if not same_browser:
         if hit_limit(f"accounts:verify-password:{user.pk}", 5, 15 * 60):
             return None
@@ -320,14 +321,14 @@ def open_invitation_or_none(token):
 @transaction.atomic
 def accept_invitation(invitation, *, user=None, password=None, first_name="", last_name="", language=None):
     """Accept an open invitation, as the signed-in user or by creating the invited account."""
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation = lock(Invitation.objects, pk=invitation.pk)
     if not invitation.is_open:
         raise ValidationError(_("This invitation has expired or was already used."))
     validate_visible_text(first_name)
     validate_visible_text(last_name)
     existing = None
     if user is None:
-        existing = User.objects.select_for_update().filter(email__iexact=invitation.email).order_by("pk").first()
+        existing = locked(User.objects.filter(email__iexact=invitation.email)).order_by("pk").first()
         if existing is not None and not is_claimable(existing):
             raise ValidationError(_("An account with this email address exists: sign in to accept."))
     if user is None and existing is not None:
