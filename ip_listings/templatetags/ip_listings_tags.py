@@ -56,31 +56,3 @@ def bilingual(data, key):
     if (get_language() or "").startswith("en") and data.get(f"{key}_en"):
         return data[f"{key}_en"]
     return data.get(key, "")
-
-
-@register.simple_tag
-def institute_results(organization, limit=6):
-    """The latest live results of an institute, with their available offers (for the institute page)."""
-    from ip_listings import selectors
-
-    if organization is None:
-        return []
-    return selectors.annotate_availability(selectors.results_of_institute(organization, limit))
-
-
-@register.simple_tag
-def latest_results(limit=6):
-    from ip_listings import selectors
-
-    return selectors.annotate_availability(selectors.latest_results(limit))
-
-
-@register.simple_tag(takes_context=True)
-def ip_roles(context):
-    """{'buyer': bool, 'tto': bool} for the signed-in user (dashboard links)."""
-    from ip_listings import selectors
-
-    user = context.get("user")
-    if user is None or not user.is_authenticated:
-        return {"buyer": False, "tto": False}
-    return {"buyer": selectors.is_buyer(user), "tto": selectors.is_tto(user)}
