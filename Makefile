@@ -30,6 +30,8 @@ pdf-fonts:
 translations: install
 	$(MANAGE) compiletranslations
 
+# Links in emails point at the address the site is served on (unless SITE_URL says otherwise).
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: install translations
 	$(MANAGE) migrate --no-input
 	$(MANAGE) seed_demo --if-empty

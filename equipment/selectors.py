@@ -258,7 +258,7 @@ def instrument_page_context(instrument, request):
     }
 
 
-# --- sections on other apps' pages (home page, institute page, account dashboard) ---------------------
+# --- sections on shared pages (home page, institute page; registered in navigation.py) ------------------
 
 
 def featured_instruments(limit=6):

@@ -212,7 +212,7 @@ def latest_results(limit=6):
     return live_results().select_related("institute", "field").order_by("-first_published_at")[:limit]
 
 
-# --- sections on other apps' pages (home page, institute page, account dashboard) ---------------------
+# --- sections on shared pages (home page, institute page; registered in navigation.py) ------------------
 
 
 def institute_results(organization, limit=6):
@@ -225,10 +225,3 @@ def institute_results(organization, limit=6):
 def home_results(limit=6):
     """The latest live results of every institute, with their available offers (for the home page)."""
     return annotate_availability(latest_results(limit))
-
-
-def roles_of(user) -> dict:
-    """{'buyer': bool, 'tto': bool} for the signed-in user (links on the account dashboard)."""
-    if user is None or not user.is_authenticated:
-        return {"buyer": False, "tto": False}
-    return {"buyer": is_buyer(user), "tto": is_tto(user)}

@@ -1,10 +1,8 @@
-"""Labels for the codes stored in frozen agreement terms and emails, in the current language; the
-sections other apps' pages show."""
+"""Labels for the codes stored in frozen agreement terms and emails, in the current language."""
 
 from django import template
 from django.utils.translation import get_language
 
-from ip_listings import selectors
 from ip_listings.models import DealMode, InquiryStage, IPKind, RegistrationStatus, Territory
 
 register = template.Library()
@@ -50,25 +48,3 @@ def bilingual(data, key):
     if (get_language() or "").startswith("en") and data.get(f"{key}_en"):
         return data[f"{key}_en"]
     return data.get(key, "")
-
-
-# The sections other apps' pages show only hand over what `ip_listings.selectors` prepares (no query
-# here): once the platform's registry of home sections and dashboard links lands, it calls those
-# selectors and these tags can go.
-
-
-@register.simple_tag
-def institute_results(organization, limit=6):
-    """The latest live results of an institute, with their available offers (for the institute page)."""
-    return selectors.institute_results(organization, limit)
-
-
-@register.simple_tag
-def latest_results(limit=6):
-    return selectors.home_results(limit)
-
-
-@register.simple_tag(takes_context=True)
-def ip_roles(context):
-    """{'buyer': bool, 'tto': bool} for the signed-in user (dashboard links)."""
-    return selectors.roles_of(context.get("user"))
