@@ -8,21 +8,15 @@ from marketplace.core.navigation import Link, LinkGroup, Section
 from . import selectors
 
 
-def _cards():
-    return selectors.live_instruments().select_related("institute", "category", "main_photo")
-
-
 def home_instruments(request, page):
     """A few recently published instruments for the home page."""
-    instruments = list(_cards().order_by("-first_published_at")[:6])
+    instruments = selectors.featured_instruments(6)
     return {"instruments": instruments} if instruments else None
 
 
 def institute_instruments(request, page):
     """Live instruments of the page's institute, cheapest first."""
-    if page.organization is None:
-        return None
-    instruments = list(_cards().filter(institute=page.organization).order_by("enterprise_rate")[:12])
+    instruments = selectors.instruments_of(page.organization, 12)
     return {"instruments": instruments} if instruments else None
 
 

@@ -10,15 +10,13 @@ from . import selectors
 
 def home_results(request, page):
     """The latest live results, with their available offers."""
-    results = selectors.annotate_availability(selectors.latest_results(6))
+    results = selectors.home_results(6)
     return {"results": results} if results else None
 
 
 def institute_results(request, page):
     """The latest live results of the page's institute, with their available offers."""
-    if page.organization is None:
-        return None
-    results = selectors.annotate_availability(selectors.results_of_institute(page.organization, 6))
+    results = selectors.institute_results(page.organization, 6)
     return {"results": results} if results else None
 
 

@@ -3,7 +3,7 @@
 from django import template
 from django.utils.translation import get_language
 
-from ip_listings.models import TRL, DealMode, InquiryStage, IPKind, RegistrationStatus, Territory
+from ip_listings.models import DealMode, InquiryStage, IPKind, RegistrationStatus, Territory
 
 register = template.Library()
 
@@ -38,14 +38,6 @@ def inquiry_stage(value):
 @register.filter
 def registration_status(value):
     return _label(RegistrationStatus, value)
-
-
-@register.filter
-def trl_label(value):
-    try:
-        return TRL(int(value)).label
-    except (TypeError, ValueError):
-        return value
 
 
 @register.filter
