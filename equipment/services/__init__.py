@@ -25,7 +25,6 @@ from .bookings import (
 from .rules import (
     add_blackout,
     bookings_broken_by_change,
-    calendar_token_for,
     describe_bookings,
     grant_qualification,
     page_change_blockers,
@@ -42,7 +41,6 @@ __all__ = [
     "approve_booking",
     "bookings_broken_by_change",
     "buyer_may_cancel",
-    "calendar_token_for",
     "cancel_booking",
     "cancellation_deadline",
     "complete_booking",

@@ -168,11 +168,6 @@ def remove_blackout(blackout, *, actor):
     blackout.delete()
 
 
-def calendar_token_for(user) -> CalendarToken:
-    token, _created = CalendarToken.objects.get_or_create(user=user)
-    return token
-
-
 @transaction.atomic
 def reset_calendar_token(user) -> CalendarToken:
     """A new secret for the user's calendar feed; the old address stops working."""

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from equipment import services
-from equipment.models import Blackout, Booking, BookingMode, BookingStatus, ResourceKind
+from equipment.models import Blackout, Booking, BookingMode, BookingStatus, CalendarToken, ResourceKind
 from tests.equipment.conftest import make_instrument, slot
 
 pytestmark = pytest.mark.django_db
@@ -319,7 +319,7 @@ def test_instrument_ical_shows_busy_times_only(client, instrument, book, enterpr
 
 def test_personal_ical_needs_the_secret_token_and_can_be_revoked(client, book, buyer):
     book()
-    old = services.calendar_token_for(buyer).token
+    old = services.reset_calendar_token(buyer).token  # the first address
     assert (
         "Scanning" in client.get(f"/equipment/calendar/me/{old}.ics").content.decode()
         or "扫描" in client.get(f"/equipment/calendar/me/{old}.ics").content.decode()
@@ -328,6 +328,6 @@ def test_personal_ical_needs_the_secret_token_and_can_be_revoked(client, book, b
     client.post("/equipment/calendar/reset/")
     client.logout()
     assert client.get(f"/equipment/calendar/me/{old}.ics").status_code == 404
-    new = services.calendar_token_for(buyer).token
+    new = CalendarToken.objects.get(user=buyer).token
     assert client.get(f"/equipment/calendar/me/{new}.ics").status_code == 200
     assert client.get("/equipment/calendar/me/guess.ics").status_code == 404

@@ -94,7 +94,7 @@ def _side(tag, institute_names, enterprise_names, days_ahead):
         end=blackout_start + timedelta(hours=4),
         note=f"Blackout {secret}",
     )
-    calendar_token = equipment_services.calendar_token_for(people.buyer)
+    calendar_token = equipment_services.reset_calendar_token(people.buyer)
 
     result = make_result(
         institute,
