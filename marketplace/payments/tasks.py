@@ -1,24 +1,24 @@
-"""Background work of the payments app (django-tasks)."""
+"""Background work of the payments app (django-tasks).
+
+The outbox's task is defined with the outbox (services/side_effects.py), which enqueues it: so no module
+imports back. It is named here too, under the path tasks enqueued before it moved were stored with."""
 
 from django_tasks import task
 
-from . import services
+from .services.holds import release_expired_holds as release_holds_now
+from .services.side_effects import carry_out_due_side_effects as carry_out_due_now
+from .services.side_effects import carry_out_side_effect
+
+__all__ = ["carry_out_side_effect", "release_expired_holds", "carry_out_due_side_effects"]
 
 
 @task()
 def release_expired_holds() -> int:
     """Enqueue every few minutes (or run `manage.py release_expired_holds` from cron)."""
-    return services.release_expired_holds()
-
-
-@task()
-def carry_out_side_effect(effect_id: int) -> str:
-    """One attempt at a pending Stripe call (refund, PaymentIntent cancellation, transfer), enqueued
-    after the commit that recorded it. A failed attempt records the error and when to try again."""
-    return services.execute_side_effect(effect_id).status
+    return release_holds_now()
 
 
 @task()
 def carry_out_due_side_effects() -> int:
     """Enqueue every few minutes: retries every pending Stripe call whose backoff has passed."""
-    return len(services.carry_out_due_side_effects())
+    return len(carry_out_due_now())

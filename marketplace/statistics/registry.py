@@ -21,7 +21,7 @@ from django.db.models import Count, DecimalField, Q, Sum
 from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_save
 
-from . import figures_cache
+from . import freshness
 from .models import TransferEvent
 
 ZERO = Decimal("0")
@@ -130,7 +130,7 @@ def watch(model, *, deleted=True) -> None:
     label = model if isinstance(model, str) else model._meta.label
     signals = {"saved": post_save, **({"deleted": post_delete} if deleted else {})}
     for event, signal in signals.items():
-        signal.connect(figures_cache.changed, sender=model, dispatch_uid=f"statistics_figures_{event}_{label}")
+        signal.connect(freshness.changed, sender=model, dispatch_uid=f"statistics_figures_{event}_{label}")
 
 
 def watched() -> list:

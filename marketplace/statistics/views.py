@@ -11,21 +11,22 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from . import charts, exports, selectors
+from . import charts, exports
 from .forms import PeriodForm, year_choices
 from .periods import Period
+from .selectors import access, dashboards
 
 PUBLIC_CACHE_SECONDS = 300
 
 
 def _chosen(request):
     """(form, period, scope, institute) from the query string, permission-checked (404 otherwise)."""
-    if not selectors.can_view_dashboard(request.user):
+    if not access.can_view_dashboard(request.user):
         raise PermissionDenied
     form = PeriodForm(request.GET or None)
     if form.is_bound:
         form.is_valid()
-    scope, institute = selectors.resolve_scope(request.user, form.institute_param() if form.is_bound else None)
+    scope, institute = access.resolve_scope(request.user, form.institute_param() if form.is_bound else None)
     period = form.period() if form.is_bound else Period.year(timezone.localdate().year)
     return form, period, scope, institute
 
@@ -84,7 +85,7 @@ class DashboardView(WagtailAdminTemplateMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        figures = selectors.dashboard(self.scope, self.period)
+        figures = dashboards.dashboard(self.scope, self.period)
         query = self.request.GET.urlencode()
         context.update(
             figures=figures,
@@ -92,7 +93,7 @@ class DashboardView(WagtailAdminTemplateMixin, TemplateView):
             form=self.form,
             period=self.period,
             institute=self.institute,
-            institutes=selectors.dashboard_institutes(self.request.user),
+            institutes=access.dashboard_institutes(self.request.user),
             can_choose_all=self.request.user.is_staff,
             selected=(str(self.institute.pk) if self.institute else "all"),
             years=year_choices(),
@@ -142,7 +143,7 @@ def public_stats(request):
     period = Period.year(year)
     # The figures (not the page, which carries the visitor's CSRF token) are cached briefly.
     figures = cache.get_or_set(
-        f"statistics:public:{year}", lambda: selectors.public_figures(period), PUBLIC_CACHE_SECONDS
+        f"statistics:public:{year}", lambda: dashboards.public_figures(period), PUBLIC_CACHE_SECONDS
     )
     context = {
         "figures": figures,

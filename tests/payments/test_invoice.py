@@ -10,6 +10,7 @@ from equipment.models import BookingStatus
 from marketplace.accounts.models import Role
 from marketplace.payments import services
 from marketplace.payments.models import Payment, PaymentStatus, Provider
+from marketplace.payments.services import invoices
 from marketplace.statistics.models import TransferEvent
 from tests.factories import make_member
 
@@ -91,12 +92,12 @@ def test_the_facility_manager_marks_the_invoice_paid_and_the_booking_is_confirme
     assert ledger.amount == invoice_payment.amount and ledger.institute_id == invoice_payment.institute_id
     assert any(m.to == [buyer.email] and invoice_payment.number in m.subject for m in mailoutbox)
     # Marking it again changes nothing.
-    services.mark_invoice_paid(invoice_payment, actor=facility_manager)
+    invoices.mark_invoice_paid(invoice_payment, actor=facility_manager)
     assert TransferEvent.objects.filter(kind=TransferEvent.Kind.PAYMENT_RECEIVED).count() == 1
 
 
 def test_platform_staff_may_mark_an_invoice_paid(invoice_payment, staff_user):
-    services.mark_invoice_paid(invoice_payment, actor=staff_user)
+    invoices.mark_invoice_paid(invoice_payment, actor=staff_user)
     invoice_payment.refresh_from_db()
     assert invoice_payment.status == PaymentStatus.SUCCEEDED
 
@@ -105,7 +106,7 @@ def test_platform_staff_may_mark_an_invoice_paid(invoice_payment, staff_user):
 def test_only_the_facility_staff_mark_a_booking_invoice_paid(invoice_payment, request, who):
     user = request.getfixturevalue(who)
     with pytest.raises(PermissionDenied):
-        services.mark_invoice_paid(invoice_payment, actor=user)
+        invoices.mark_invoice_paid(invoice_payment, actor=user)
     invoice_payment.refresh_from_db()
     assert invoice_payment.status == PaymentStatus.PENDING
 
@@ -113,7 +114,7 @@ def test_only_the_facility_staff_mark_a_booking_invoice_paid(invoice_payment, re
 def test_a_card_payment_is_not_marked_paid_by_hand(invoice_payment, facility_manager):
     Payment.objects.filter(pk=invoice_payment.pk).update(provider=Provider.STRIPE)
     with pytest.raises(ValidationError):
-        services.mark_invoice_paid(invoice_payment, actor=facility_manager)
+        invoices.mark_invoice_paid(invoice_payment, actor=facility_manager)
 
 
 @pytest.mark.parametrize("who", ["other_buyer", "other_tto", "researcher"])
@@ -215,7 +216,7 @@ def test_in_stripe_mode_an_enterprise_may_still_choose_invoice(stripe_mode, clie
 
 
 def test_invoice_refund_on_cancellation_is_recorded(invoice_payment, facility_manager, buyer):
-    services.mark_invoice_paid(invoice_payment, actor=facility_manager)
+    invoices.mark_invoice_paid(invoice_payment, actor=facility_manager)
     services.refund_for_cancelled(invoice_payment.subject, actor=buyer, by_payee=False)
     invoice_payment.refresh_from_db()
     assert invoice_payment.status == PaymentStatus.REFUNDED
@@ -275,7 +276,7 @@ def test_a_licence_is_paid_by_invoice_and_the_tto_marks_it_paid(invoice_mode, cl
     assert express_agreement.number in client.get(f"/payments/{payment.pk}/invoice/").content.decode()
     make_member  # noqa: B018 - shared factory used by other tests
     with pytest.raises(PermissionDenied):
-        services.mark_invoice_paid(payment, actor=buyer)
+        invoices.mark_invoice_paid(payment, actor=buyer)
     client.force_login(tto)
     client.post(f"/payments/{payment.pk}/mark-paid/", {"reference": "LIC-1"})
     express_agreement.refresh_from_db()
@@ -287,7 +288,7 @@ def test_a_licence_is_paid_by_invoice_and_the_tto_marks_it_paid(invoice_mode, cl
 def test_a_facility_manager_does_not_mark_a_licence_paid(invoice_mode, buyer, facility_manager, express_agreement):
     payment = services.start_payment(express_agreement, actor=buyer)
     with pytest.raises(PermissionDenied):
-        services.mark_invoice_paid(payment, actor=facility_manager)
+        invoices.mark_invoice_paid(payment, actor=facility_manager)
 
 
 def test_a_licence_paid_by_card_is_active_only_after_the_verified_event(

@@ -9,9 +9,9 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from equipment.models import Booking, BookingTransition, UsageRecord
-from marketplace.statistics import selectors
 from marketplace.statistics.models import TransferEvent
 from marketplace.statistics.periods import Period
+from marketplace.statistics.selectors import figures, instruments
 from marketplace.statistics.services import record_event
 
 from .conftest import K, at
@@ -71,10 +71,10 @@ def test_rebuild_fills_the_ledger_and_check_then_agrees(domain, instrument):
     assert TransferEvent.objects.filter(kind=K.USAGE_RECORDED).count() == 2
     assert TransferEvent.objects.filter(kind=K.BOOKING_CONFIRMED).count() == 3  # the cancelled one was confirmed
     # The cancelled booking never reaches the figures (events happen when the transitions did: today).
-    [row] = selectors.instrument_usage([instrument.institute_id], Period.year(timezone.localdate().year))
+    [row] = instruments.instrument_usage([instrument.institute_id], Period.year(timezone.localdate().year))
     assert (row.bookings, row.booked_hours, row.income) == (2, Decimal("6"), Decimal("3000"))
     # Usage counts when the instrument was used: at the booking's end, in March 2025.
-    assert selectors.ledger_totals([instrument.institute_id], Period.year(2025))["used_hours"] == Decimal("5.5")
+    assert figures.ledger_totals([instrument.institute_id], Period.year(2025))["used_hours"] == Decimal("5.5")
 
 
 def test_rebuild_is_idempotent_and_keeps_what_services_wrote(domain):
