@@ -8,7 +8,6 @@ class StatisticsConfig(AppConfig):
     verbose_name = _("Transfer statistics")
 
     def ready(self):
-        from . import rebuild, registry, signals  # the models are loaded only now
+        from . import signals  # it imports the models, loaded only now
 
         signals.connect()
-        registry.register_source("payments", rebuild.payment_sources)

@@ -38,7 +38,8 @@ class Source:
     amount: str | None = None  # domain field summed against the ledger's amount
     hours: str | None = None  # domain field summed against the ledger's hours
     jobs: str | None = None  # domain field summed against the ledger's jobs
-    skip: Callable | None = None  # (row, known refund ids) -> True when the ledger already has this fact
+    known: Callable | None = None  # () -> what the ledger already holds, read once per rebuild, for `skip`
+    skip: Callable | None = None  # (row, known) -> True when the ledger already has this fact
 
     def domain_figures(self):
         return _figures(self.queryset().order_by(), self.amount, self.hours, self.jobs)

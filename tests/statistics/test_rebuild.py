@@ -8,11 +8,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from equipment.ledger import booking_completed
 from equipment.models import Booking, BookingTransition, UsageRecord
 from marketplace.statistics.models import TransferEvent
 from marketplace.statistics.periods import Period
 from marketplace.statistics.selectors import figures, instruments
-from marketplace.statistics.services import record_event
+from marketplace.statistics.services import record
 
 from .conftest import K, at
 
@@ -79,14 +80,7 @@ def test_rebuild_fills_the_ledger_and_check_then_agrees(domain, instrument):
 
 def test_rebuild_is_idempotent_and_keeps_what_services_wrote(domain):
     done, _second = domain
-    record_event(  # as equipment.services.complete_booking writes it
-        K.BOOKING_COMPLETED,
-        institute=done.institute_id,
-        enterprise=done.enterprise_id,
-        source=done,
-        amount=done.price_amount,
-        hours=done.hours,
-    )
+    record(booking_completed(done, at=done.updated_at))  # as equipment.services.complete_booking writes it
     run()
     first = TransferEvent.objects.count()
     assert "0 inserted" in run()
@@ -106,14 +100,6 @@ def test_check_reports_a_ledger_row_the_domain_does_not_have(domain):
     )
     with pytest.raises(CommandError):
         run("--check")
-
-
-def test_record_event_derives_the_instrument_and_the_booking(domain, instrument):
-    done, _ = domain
-    usage = done.usage
-    event = record_event(K.USAGE_RECORDED, institute=done.institute_id, source=usage, hours=usage.hours)
-    assert event.listing_id == instrument.pk
-    assert event.subject == f"equipment.booking:{done.pk}"
 
 
 def test_first_publication_of_an_instrument_is_a_ledger_event(instrument):

@@ -1,36 +1,20 @@
-"""What money moved on a payment: received, returned. Each is recorded once, with its history line
-and its ledger fact, by whichever path learnt of it (staff, a webhook, a side effect, reconciliation)."""
+"""What money moved on a payment: received, returned. Each is recorded once, with its history line and
+its ledger fact (payments/ledger.py), by whichever path learnt of it (staff, a webhook, a side effect,
+reconciliation)."""
 
-from django.db import models
 from django.utils import timezone
 
 from marketplace.core.money import quantize
-from marketplace.statistics.models import TransferEvent
-from marketplace.statistics.services import record_event
+from marketplace.statistics.services import record
 
+from .. import ledger
 from ..models import STATUS_RANK, ZERO, PaymentRefund, PaymentStatus
 from .notifications import notify_payer
 from .records import move
 
 
-def _ledger_subject(payment):
-    """What the ledger files a payment under: the subject's row, or "kind:id" for one that is no model."""
-    subject = payment.subject
-    return subject if isinstance(subject, models.Model) else f"{payment.subject_kind}:{payment.subject_id}"
-
-
 def record_received(payment):
-    record_event(
-        TransferEvent.Kind.PAYMENT_RECEIVED,
-        institute=payment.institute_id,
-        enterprise=payment.enterprise_id,
-        source=payment,
-        subject=_ledger_subject(payment),
-        amount=payment.amount,
-        currency=payment.currency,
-        occurred_at=payment.paid_at or timezone.now(),
-        data={"provider": payment.provider},
-    )
+    record(ledger.payment_received(payment))
 
 
 def record_refund(payment, *, amount, stripe_refund_id="", actor=None, reason="", source="", suffix="") -> bool:
@@ -67,16 +51,6 @@ def record_refund(payment, *, amount, stripe_refund_id="", actor=None, reason=""
     if STATUS_RANK[to_status] < STATUS_RANK[payment.status]:
         to_status = payment.status
     move(payment, to_status, actor=actor, source=source, note=reason, amount=amount, fields=["refunded_amount"])
-    record_event(
-        TransferEvent.Kind.PAYMENT_REFUNDED,
-        institute=payment.institute_id,
-        enterprise=payment.enterprise_id,
-        source=payment,
-        subject=_ledger_subject(payment),
-        amount=amount,
-        currency=payment.currency,
-        source_suffix=f":{stripe_refund_id or suffix or refund.pk}",
-        data={"refund": refund.pk},
-    )
+    record(ledger.payment_refunded(refund, suffix=suffix))
     notify_payer(payment, "refunded", refund_amount=str(amount))
     return True
