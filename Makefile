@@ -19,11 +19,19 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(VENV)/bin/activate
 	$(PIP) install --quiet -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed pdf-fonts
+
+# WeasyPrint needs Pango, and Chinese documents a CJK font: Debian's packages, installed once when missing.
+.PHONY: pdf-fonts
+pdf-fonts:
+	@{ fc-list :lang=zh family 2>/dev/null | grep -q "Noto" && ldconfig -p | grep -q libpangoft2-1.0; } || \
+	  { apt-get update -qq && apt-get install -y -qq fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
 
 translations: install
 	$(MANAGE) compiletranslations
 
+# Links in emails point at the address the site is served on (unless SITE_URL says otherwise).
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: install translations
 	$(MANAGE) migrate --no-input
 	$(MANAGE) seed_demo --if-empty

@@ -8,10 +8,15 @@ class EquipmentConfig(AppConfig):
 
     def ready(self):
         # The models are loaded only now: register what the platform services need of this app.
+        from marketplace.core import catalogue_cache, pagecache
         from marketplace.payments.payables import register
 
         from . import ledger
+        from .models import Blackout, Booking, InstrumentPage, OpeningHours
         from .payable import BookingPayable
 
         ledger.register()
         register(BookingPayable())
+        # What the public catalogue counts or offers as facets, and what changes free and busy times.
+        catalogue_cache.watch(InstrumentPage, OpeningHours, Blackout)
+        pagecache.watch_availability(Booking, Blackout, OpeningHours)

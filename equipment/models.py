@@ -655,6 +655,11 @@ class Booking(models.Model):
     def is_active(self):
         return self.status in ACTIVE_STATUSES
 
+    @property
+    def has_confirmation(self):
+        """Confirmed (or since completed): its confirmation can be printed."""
+        return self.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
+
 
 class BookingTransition(models.Model):
     """Who moved a booking from one state to another, and when."""

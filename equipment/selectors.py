@@ -85,6 +85,14 @@ def booking_for_buyer_or_404(user, pk):
     return booking
 
 
+def booking_for_buyer_or_manager_or_404(user, pk):
+    """A booking the user bought or manages."""
+    booking = (bookings_of_buyer(user) | bookings_managed_by(user)).filter(pk=id_or_404(pk)).first()
+    if booking is None:
+        raise Http404
+    return booking
+
+
 def bookings_managed_by(user):
     qs = Booking.objects.select_related("instrument", "institute", "enterprise", "user")
     if user.is_staff:

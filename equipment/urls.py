@@ -11,6 +11,7 @@ urlpatterns = [
     path("bookings/", views.my_bookings, name="my_bookings"),
     path("bookings/<str:pk>/", views.booking_detail, name="booking"),
     path("bookings/<str:pk>/cancel/", views.cancel, name="cancel"),
+    path("bookings/<str:pk>/confirmation.pdf", views.booking_confirmation, name="booking_confirmation"),
     path("calendar/reset/", views.reset_calendar, name="reset_calendar"),
     path("calendar/instrument/<str:pk>.ics", views.instrument_ical, name="instrument_ical"),
     path("calendar/me/<str:token>.ics", views.my_ical, name="my_ical"),

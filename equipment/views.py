@@ -18,6 +18,7 @@ from marketplace.accounts import selectors as account_selectors
 from marketplace.core.catalogue_cache import CachedCountPaginator
 from marketplace.core.ids import id_or_404
 from marketplace.core.pagecache import cache_anonymous_page
+from marketplace.core.pdf import pdf_response
 from marketplace.core.search import pages_with_ids, search_ids
 from marketplace.payments import services as payment_services
 
@@ -143,6 +144,19 @@ def booking_detail(request, pk):
             "deadline": services.cancellation_deadline(booking),
             "can_cancel": services.buyer_may_cancel(booking),
         },
+    )
+
+
+@login_required
+def booking_confirmation(request, pk):
+    """The confirmation of a booking as a PDF document, for its buyer and the facility's managers."""
+    booking = selectors.booking_for_buyer_or_manager_or_404(request.user, pk)
+    if not booking.has_confirmation:
+        raise Http404
+    return pdf_response(
+        "equipment/booking_confirmation.pdf.html",
+        {"booking": booking, "transitions": booking.transitions.select_related("actor")},
+        filename=f"booking-{booking.pk}",
     )
 
 

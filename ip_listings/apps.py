@@ -8,10 +8,16 @@ class IpListingsConfig(AppConfig):
 
     def ready(self):
         # The models are loaded only now: register what the platform services need of this app.
+        from marketplace.core import catalogue_cache, pagecache
         from marketplace.payments.payables import register
 
         from . import ledger
+        from .models import LicenceAgreement, LicenceOffer, ResultPage
         from .payable import AgreementPayable
 
         ledger.register()
         register(AgreementPayable())
+        # What the public catalogue counts or offers as facets (an exclusive deal takes offers out of the
+        # offer facets), and what changes free and busy times.
+        catalogue_cache.watch(ResultPage, LicenceOffer, LicenceAgreement)
+        pagecache.watch_availability(LicenceAgreement)

@@ -4,15 +4,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from marketplace.accounts import selectors as account_selectors
 from marketplace.core.catalogue_cache import CachedCountPaginator
 from marketplace.core.pagecache import cache_anonymous_page
+from marketplace.core.pdf import pdf_response
 from marketplace.core.search import pages_with_ids, search_ids
 from marketplace.payments import services as payment_services
 
@@ -165,11 +165,13 @@ def agreement_document(request, pk):
 
 @login_required
 def agreement_download(request, pk):
+    """The agreement as a PDF document, from its frozen terms, in the reader's language."""
     agreement = selectors.agreement_for_user_or_404(request.user, pk)
-    text = render_to_string("ip_listings/agreement_document.txt", {"agreement": agreement, "terms": agreement.terms})
-    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{agreement.number}.txt"'
-    return response
+    return pdf_response(
+        "ip_listings/agreement.pdf.html",
+        {"agreement": agreement, "terms": agreement.terms},
+        filename=f"agreement-{agreement.number}",
+    )
 
 
 @login_required

@@ -4,7 +4,7 @@ from django.http import Http404
 
 from marketplace.core.ids import id_or_404
 
-from .models import ENTERPRISE_ROLES, INSTITUTE_ROLES, Membership, Organization, Role
+from .models import ENTERPRISE_ROLES, INSTITUTE_ROLES, Membership, Organization, Role, User
 
 
 def memberships_of(user):
@@ -24,6 +24,12 @@ def organizations_of(user, roles=None, kind=None):
     if kind:
         qs = qs.filter(kind=kind)
     return qs
+
+
+def members_with_role(organization_id, *roles):
+    """The active people who hold one of `roles` in the organisation (e.g. its facility managers)."""
+    memberships = Membership.objects.filter(organization_id=organization_id, role__in=list(roles))
+    return User.objects.filter(is_active=True, pk__in=memberships.values("user_id"))
 
 
 def has_role(user, organization, roles) -> bool:

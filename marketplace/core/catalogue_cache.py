@@ -9,43 +9,39 @@ is only a safety net (`CATALOGUE_CACHE_SECONDS`).
 """
 
 import hashlib
-import time
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
+from django.db.models.signals import post_delete, post_save
 from django.utils.functional import cached_property
 
-VERSION_KEY = "catalogue:version"
+from .versions import Version
 
-
-def counter(key) -> int:
-    """A version number kept in the cache under `key`."""
-    value = cache.get(key)
-    if value is None:
-        # Unknown (cache cleared or evicted): start a fresh series that no stale entry can share.
-        cache.add(key, time.time_ns(), None)
-        value = cache.get(key, 0)
-    return value
-
-
-def advance(key) -> None:
-    """Advance the version number under `key` (atomic on Redis)."""
-    try:
-        cache.incr(key)
-    except ValueError:  # not set yet, or evicted
-        counter(key)
-        cache.incr(key)
+CATALOGUE = Version("catalogue:version")
 
 
 def version() -> int:
-    return counter(VERSION_KEY)
+    return CATALOGUE.current()
 
 
 def bump(*args, **kwargs) -> None:
     """Make every cached catalogue figure stale (a signal receiver: takes and ignores any arguments)."""
-    advance(VERSION_KEY)
+    CATALOGUE.bump()
+
+
+def watch(*models) -> None:
+    """Make cached catalogue figures stale whenever a row of one of `models` is saved or deleted (each
+    app names its own models from its AppConfig.ready())."""
+    _connect(bump, "catalogue", models)
+
+
+def _connect(receiver, name, models) -> None:
+    for model in models:
+        uid = f"{name}_cache_{model._meta.label}"
+        post_save.connect(receiver, sender=model, dispatch_uid=f"{uid}_save")
+        post_delete.connect(receiver, sender=model, dispatch_uid=f"{uid}_delete")
 
 
 def cached(name: str, compute, *parts):

@@ -9,7 +9,38 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django_tasks import task
 
+from .i18n import pick
+
 logger = logging.getLogger(__name__)
+
+# The key of a text given in both languages in an email's context (see `both`).
+BOTH = "__both__"
+
+
+def both(chinese, english="") -> dict:
+    """A text in both languages, for an email's context: the email shows the one of its recipient's
+    language (the Chinese when there is no English), so its template holds one text and no branch."""
+    chinese = "" if chinese is None else str(chinese)
+    return {BOTH: [chinese, str(english or "") or chinese]}
+
+
+def display(obj) -> dict:
+    """An organisation's name (`name`, `name_en`) or a page's title (`title`, `title_en`) in both languages."""
+    if hasattr(obj, "name_en"):
+        return both(obj.name, obj.name_en)
+    return both(obj.title, getattr(obj, "title_en", ""))
+
+
+def resolve(value):
+    """`value` with every text given in both languages (`both`) replaced by the one of the active language."""
+    if isinstance(value, dict):
+        if set(value) == {BOTH}:
+            chinese, english = value[BOTH]
+            return pick(chinese, english)
+        return {key: resolve(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [resolve(item) for item in value]
+    return value
 
 
 @task()
@@ -20,7 +51,7 @@ def send_templated_email(template_prefix: str, recipient: str, context: dict, la
     """
     language = language or settings.LANGUAGE_CODE
     with translation.override(language):
-        context = {**context, "SITE_URL": settings.SITE_URL, "LANGUAGE_CODE": language}
+        context = {**resolve(context), "SITE_URL": settings.SITE_URL, "LANGUAGE_CODE": language}
         subject = render_to_string(f"{template_prefix}_subject.txt", context).strip().splitlines()[0]
         body = render_to_string(f"{template_prefix}_body.txt", context)
         message = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])

@@ -4,7 +4,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import models
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 CENT = Decimal("0.01")
@@ -24,14 +23,22 @@ def quantize(value) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+# The minus sign (U+2212): it reads as a minus, not a hyphen, in both languages.
+MINUS = "\u2212"
+
+
 def format_money(amount, currency=None) -> str:
+    """An amount as people read it in both languages: thousands grouped by commas (as Chinese invoices and
+    statements also write them: ¥6,200,000.00), two decimal places, the sign before the currency symbol
+    (−¥1,052.60), or the code after the number for a currency without a symbol (−10.00 JPY)."""
     currency = currency or settings.DEFAULT_CURRENCY
-    if amount is None:
+    if amount is None or amount == "":
         return ""
     amount = quantize(amount)
+    sign = MINUS if amount < 0 else ""
+    text = f"{abs(amount):,.2f}"
     symbol = CURRENCY_SYMBOLS.get(currency)
-    text = number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
-    return f"{symbol}{text}" if symbol else f"{text} {currency}"
+    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency}"
 
 
 def to_minor_units(amount, currency=None) -> int:

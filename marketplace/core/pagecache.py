@@ -28,8 +28,9 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 
 from . import catalogue_cache
+from .versions import Version
 
-AVAILABILITY_KEY = "catalogue:availability"
+AVAILABILITY = Version("catalogue:availability")
 
 # Sent when a page is answered from the cache, with the request and the `page_cache_extra` dict that the
 # rendering had left on its request: what must still happen on every view (the listing view counter).
@@ -39,7 +40,13 @@ MAX_QUERY_LENGTH = 512
 
 def bump_availability(*args, **kwargs) -> None:
     """Make cached pages that show free or busy times stale (a signal receiver)."""
-    catalogue_cache.advance(AVAILABILITY_KEY)
+    AVAILABILITY.bump()
+
+
+def watch_availability(*models) -> None:
+    """Make cached pages that show free or busy times stale whenever a row of one of `models` is saved or
+    deleted (each app names its own models from its AppConfig.ready())."""
+    catalogue_cache._connect(bump_availability, "availability", models)
 
 
 def _cacheable_request(request) -> bool:
@@ -60,7 +67,7 @@ def _key(request) -> str:
         get_language(),
         request.get_host(),
         catalogue_cache.version(),
-        catalogue_cache.counter(AVAILABILITY_KEY),
+        AVAILABILITY.current(),
     )
     return "page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 

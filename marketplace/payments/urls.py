@@ -12,11 +12,13 @@ urlpatterns = [
     path("statements/", views.statements, name="statements"),
     path("statements/<str:institute_id>/", views.statement, name="statement"),
     path("statements/<str:institute_id>/pay-out/", views.pay_out, name="pay_out"),
+    path("statements/<str:institute_id>/statement.pdf", views.statement_pdf, name="statement_pdf"),
     # Paying a booking, an agreement or any kind registered in payables.py: /payments/booking/12/.
     path("<slug:kind>/<int:pk>/", views.pay, name="pay"),
     path("<str:pk>/", views.detail, name="detail"),
     path("<str:pk>/return/", views.returned, name="returned"),
     path("<str:pk>/invoice/", views.invoice, name="invoice"),
+    path("<str:pk>/invoice.pdf", views.invoice_pdf, name="invoice_pdf"),
     path("<str:pk>/use-invoice/", views.use_invoice, name="use_invoice"),
     path("<str:pk>/mark-paid/", views.mark_paid, name="mark_paid"),
 ]

@@ -3,6 +3,7 @@
 import csv
 import json
 import logging
+from datetime import timedelta
 
 import stripe
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from marketplace.accounts.models import Organization
+from marketplace.core.pdf import pdf_response
 from marketplace.core.safe_export import write_csv_row
 
 from . import gateway, selectors
@@ -145,6 +147,15 @@ def invoice(request, pk):
 
 
 @login_required
+def invoice_pdf(request, pk):
+    """The invoice as a PDF document, in the reader's language."""
+    payment = selectors.payment_for_user_or_404(request.user, pk)
+    if payment.provider != Provider.INVOICE:
+        raise Http404
+    return pdf_response("payments/invoice.pdf.html", {"payment": payment}, filename=f"invoice-{payment.number}")
+
+
+@login_required
 @require_POST
 def mark_paid(request, pk):
     payment = selectors.payment_for_user_or_404(request.user, pk)
@@ -229,6 +240,19 @@ def statement(request, institute_id):
             "statement": result,
             "can_pay_out": request.user.is_staff and gateway.stripe_enabled() and result.payout_account is not None,
         },
+    )
+
+
+@login_required
+def statement_pdf(request, institute_id):
+    """The statement of the period asked for (as on the statement page), as a PDF document."""
+    institute = selectors.institute_for_statement_or_404(request.user, institute_id)
+    start, end = PeriodForm(request.GET or None).period()
+    result = selectors.statement(institute, start, end)
+    return pdf_response(
+        "payments/statement.pdf.html",
+        {"statement": result, "last_day": end - timedelta(days=1)},
+        filename=f"statement-{institute.slug}-{start:%Y%m%d}",
     )
 
 

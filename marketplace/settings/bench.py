@@ -38,7 +38,7 @@ BENCH_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/mk_bench"
 def _postgres_answers(url):
     """Create the bench database and the scale's schema when PostgreSQL answers; False otherwise."""
     try:
-        import psycopg
+        import psycopg  # imported only here: the SQLite bench runs without the PostgreSQL driver
     except ImportError:
         return False
     params = dj_database_url.parse(url)

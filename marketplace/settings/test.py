@@ -1,3 +1,6 @@
+import os
+import tempfile
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -31,9 +34,6 @@ STRIPE_WEBHOOK_SECRET = ""
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not shared-cache memory, so that tests with several threads see real SQLite locking.
-    import os
-    import tempfile
-
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"marketplace-test-{os.getpid()}.sqlite3")
     }

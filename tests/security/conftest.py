@@ -77,6 +77,8 @@ def _side(tag, institute_names, enterprise_names, days_ahead):
     booking_approved = booking(11, approve=True)
     booking_invoiced = booking(14, approve=True)
     payment = payment_services.start_payment(booking_invoiced, actor=people.buyer, provider=Provider.INVOICE)
+    booking_confirmed = booking(16, approve=True)
+    booking_confirmed = equipment_services.confirm_booking(booking_confirmed, actor=people.manager, reference="PO-1")
     qualification = equipment_services.grant_qualification(
         instrument,
         people.buyer,
@@ -159,6 +161,7 @@ def _side(tag, institute_names, enterprise_names, days_ahead):
         booking_requested=booking_requested,
         booking_approved=booking_approved,
         booking_invoiced=booking_invoiced,
+        booking_confirmed=booking_confirmed,
         payment=payment,
         qualification=qualification,
         blackout=blackout,

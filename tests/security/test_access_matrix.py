@@ -280,6 +280,18 @@ MATRIX = [
     ),
     Entry("equipment:my_bookings", get=SIGNED_IN_LIST),
     Entry("equipment:booking", kwargs=lambda w: {"pk": w.x.booking_requested.pk}, get=only(OK, "buyer_a")),
+    # The confirmation (PDF) exists once a booking is confirmed, for its buyer and the facility's managers.
+    Entry(
+        "equipment:booking_confirmation",
+        kwargs=lambda w: {"pk": w.x.booking_confirmed.pk},
+        get=only(OK, "buyer_a", *MANAGERS_X),
+    ),
+    Entry(
+        "equipment:booking_confirmation",
+        label="equipment:booking_confirmation (not yet confirmed)",
+        kwargs=lambda w: {"pk": w.x.booking_approved.pk},
+        get=expect(E404),
+    ),
     Entry(
         "equipment:cancel",
         kwargs=lambda w: {"pk": w.x.booking_requested.pk},
@@ -470,6 +482,11 @@ MATRIX = [
         query="?format=csv",
     ),
     Entry(
+        "payments:statement_pdf",
+        kwargs=lambda w: {"institute_id": w.x.institute.pk},
+        get=only(OK, *MANAGERS_X),
+    ),
+    Entry(
         "payments:pay_out",
         kwargs=lambda w: {"institute_id": w.x.institute.pk},
         get=expect(E405),
@@ -489,6 +506,11 @@ MATRIX = [
     ),
     Entry(
         "payments:invoice",
+        kwargs=lambda w: {"pk": w.x.payment.pk},
+        get=only(OK, "buyer_a", "manager_x", "tto_x", "staff"),
+    ),
+    Entry(
+        "payments:invoice_pdf",
         kwargs=lambda w: {"pk": w.x.payment.pk},
         get=only(OK, "buyer_a", "manager_x", "tto_x", "staff"),
     ),
