@@ -13,9 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import gateway
-from .models import OPEN_STATUSES, PAID_STATUSES, Payment, PaymentStatus, Provider, SideEffect
+from .models import OPEN_STATUSES, PAID_STATUSES, Payment, PaymentEvent, PaymentStatus, Provider, SideEffect
 from .services import webhooks
-from .services.records import history, lock_payment
+from .services.records import lock_payment
 from .services.refunds import refund_unneeded_payment
 from .services.side_effects import execute_side_effect
 from .services.subjects import confirmed_by
@@ -175,7 +175,7 @@ def _missing_locally(intent, *, repair):
             return finding
         locked.stripe_payment_intent_id = intent["id"]
         locked.save(update_fields=["stripe_payment_intent_id", "updated_at"])
-        history(locked, locked.status, source="reconcile", note=f"PaymentIntent {intent['id']} linked")
+        PaymentEvent.log(locked, source="reconcile", note=f"PaymentIntent {intent['id']} linked")
     charge = _charge(intent)
     if intent.get("status") == "succeeded" and charge is None:
         intent = gateway.retrieve_payment_intent(intent["id"], expand_charge=True)

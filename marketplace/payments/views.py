@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from marketplace.accounts.models import Organization
+from marketplace.core.forms import apply_errors, flash_errors
 from marketplace.core.pdf import pdf_response
 from marketplace.core.safe_export import write_csv_row
 
@@ -28,11 +29,6 @@ from .payables import get_payable
 from .services import checkout, invoices, payouts, refunds, webhooks
 
 logger = logging.getLogger(__name__)
-
-
-def _flash_errors(request, error):
-    for message in getattr(error, "messages", [str(error)]):
-        messages.error(request, message)
 
 
 def _subject_for_buyer_or_404(user, kind, pk):
@@ -68,7 +64,7 @@ def pay(request, kind, pk):
                 subject, actor=request.user, provider=form.cleaned_data["provider"], kind=kind
             )
         except (ValidationError, PermissionDenied) as error:
-            _flash_errors(request, error)
+            apply_errors(form, error)
         else:
             return redirect("payments:detail", payment.pk)
     amount, currency = payable.price(subject)
@@ -130,7 +126,7 @@ def use_invoice(request, pk):
     try:
         checkout.switch_to_invoice(payment, actor=request.user)
     except (ValidationError, PermissionDenied) as error:
-        _flash_errors(request, error)
+        flash_errors(request, error)
     except stripe.StripeError:
         messages.error(request, _("Card payment is unavailable at the moment. Try again later or pay by invoice."))
     else:
@@ -166,7 +162,7 @@ def mark_paid(request, pk):
     except PermissionDenied:
         raise Http404 from None
     except ValidationError as error:
-        _flash_errors(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("The invoice is marked paid."))
     return redirect("payments:detail", payment.pk)
@@ -239,6 +235,8 @@ def statement(request, institute_id):
             "form": form,
             "statement": result,
             "can_pay_out": request.user.is_staff and gateway.stripe_enabled() and result.payout_account is not None,
+            "csv_url": "?" + _period_query(request, format="csv"),
+            "pdf_url": reverse("payments:statement_pdf", args=[institute.pk]) + "?" + _period_query(request),
         },
     )
 
@@ -254,6 +252,16 @@ def statement_pdf(request, institute_id):
         {"statement": result, "last_day": end - timedelta(days=1)},
         filename=f"statement-{institute.slug}-{start:%Y%m%d}",
     )
+
+
+def _period_query(request, **extra) -> str:
+    """The period asked for (`start`, `end` as given), and `extra`, as a query string."""
+    query = QueryDict(mutable=True)
+    for name in ("start", "end"):
+        if request.GET.get(name):
+            query[name] = request.GET[name]
+    query.update(extra)
+    return query.urlencode()
 
 
 def _statement_csv(result):
@@ -310,7 +318,7 @@ def pay_out(request, institute_id):
     try:
         payout = payouts.pay_out(institute, currency=currency, actor=request.user)
     except ValidationError as error:
-        _flash_errors(request, error)
+        flash_errors(request, error)
     else:
         if payout.status == Payout.Status.PAID:
             messages.success(request, _("Transfer %(id)s sent.") % {"id": payout.stripe_transfer_id})

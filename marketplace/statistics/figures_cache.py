@@ -27,7 +27,7 @@ from django.utils.translation import get_language
 from wagtail.models import PageLogEntry
 
 from . import registry
-from .freshness import version
+from .freshness import FIGURES
 from .models import TransferEvent
 
 DEFAULT_SECONDS = 600
@@ -54,7 +54,7 @@ def marks() -> tuple:
 def key(name, scope, period) -> str:
     who = "all" if scope is None else ",".join(str(pk) for pk in sorted(scope))
     parts = [name, who, period.first_day.isoformat(), period.end_day.isoformat(), get_language() or "-"]
-    parts += [str(mark) for mark in (*marks(), version())]
+    parts += [str(mark) for mark in (*marks(), FIGURES.current())]
     text = ":".join(parts)
     # Short enough for any backend (memcached allows 250 characters).
     return f"statistics:{text}" if len(text) < 200 else f"statistics:{hashlib.sha256(text.encode()).hexdigest()}"

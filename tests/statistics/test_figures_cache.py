@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from marketplace.statistics import figures_cache
+from marketplace.statistics import figures_cache, freshness
 from marketplace.statistics.models import TransferEvent
 from marketplace.statistics.periods import Period
 from marketplace.statistics.selectors import dashboards
@@ -94,7 +94,7 @@ def test_an_instrument_published_through_wagtail_changes_the_next_render(
     client, staff_user, institute, computed, monkeypatch
 ):
     # No version bump from signals here: the page log entry Wagtail writes on publishing is enough.
-    monkeypatch.setattr(figures_cache, "version", lambda: 1)
+    monkeypatch.setattr(freshness.FIGURES, "current", lambda: 1)
     page = make_instrument(institute, "Laser", published=at(2024, 1, 1))
     page.save_revision().publish()  # the first publication is a ledger row; later ones are not
     client.force_login(staff_user)
@@ -157,7 +157,7 @@ def test_public_figures_are_cached_until_the_ledger_changes(known_year):
 
 
 def test_the_cache_key_costs_one_query(known_year):
-    figures_cache.version()
+    freshness.FIGURES.current()
     with CaptureQueriesContext(figures_cache.connection) as queries:
         figures_cache.key("dashboard", None, YEAR)
     assert len(queries) == 1

@@ -8,9 +8,8 @@ from marketplace.core.money import quantize
 from marketplace.statistics.services import record
 
 from .. import ledger
-from ..models import STATUS_RANK, ZERO, PaymentRefund, PaymentStatus
+from ..models import STATUS_RANK, ZERO, PaymentEvent, PaymentRefund, PaymentStatus
 from .notifications import notify_payer
-from .records import move
 
 
 def record_received(payment):
@@ -29,7 +28,7 @@ def record_refund(payment, *, amount, stripe_refund_id="", actor=None, reason=""
     if not payment.is_paid:
         payment.paid_at = payment.paid_at or timezone.now()
         payment.hold_until = None
-        move(
+        PaymentEvent.move(
             payment,
             PaymentStatus.SUCCEEDED,
             source=source,
@@ -50,7 +49,9 @@ def record_refund(payment, *, amount, stripe_refund_id="", actor=None, reason=""
     )
     if STATUS_RANK[to_status] < STATUS_RANK[payment.status]:
         to_status = payment.status
-    move(payment, to_status, actor=actor, source=source, note=reason, amount=amount, fields=["refunded_amount"])
+    PaymentEvent.move(
+        payment, to_status, actor=actor, source=source, note=reason, amount=amount, fields=["refunded_amount"]
+    )
     record(ledger.payment_refunded(refund, suffix=suffix))
     notify_payer(payment, "refunded", refund_amount=str(amount))
     return True

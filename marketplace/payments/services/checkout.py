@@ -12,9 +12,9 @@ from marketplace.accounts.models import Role
 from marketplace.core.money import quantize
 
 from .. import gateway, selectors
-from ..models import OPEN_STATUSES, ZERO, Payment, PaymentStatus, Provider, SideEffect
+from ..models import OPEN_STATUSES, ZERO, Payment, PaymentEvent, PaymentStatus, Provider, SideEffect
 from ..payables import get_payable, payable_for
-from .records import history, hold_duration, lock_payment, move
+from .records import hold_duration, lock_payment
 from .side_effects import add_side_effect
 
 
@@ -47,7 +47,7 @@ def create_payment(*, payable, subject, actor, provider, hold=False):
         # Another request started the payment of this subject first: use that one.
         return Payment.objects.for_subject(subject, payable.kind).live().get()
     payment._subject_cache = subject
-    history(payment, "", actor=actor, source="buyer", amount=amount)
+    PaymentEvent.log(payment, from_status="", actor=actor, source="buyer", amount=amount)
     return payment
 
 
@@ -103,7 +103,7 @@ def ensure_payment_intent(payment) -> dict:
     )
     payment.stripe_payment_intent_id = intent["id"]
     payment.save(update_fields=["stripe_payment_intent_id", "updated_at"])
-    history(payment, payment.status, source="stripe", note=f"PaymentIntent {intent['id']}")
+    PaymentEvent.log(payment, source="stripe", note=f"PaymentIntent {intent['id']}")
     return intent
 
 
@@ -132,7 +132,7 @@ def switch_to_invoice(payment, *, actor) -> Payment:
             return payment
         payment.provider = Provider.INVOICE
         payment.hold_until = None
-        move(
+        PaymentEvent.move(
             payment,
             PaymentStatus.PENDING,
             actor=actor,
@@ -155,7 +155,7 @@ def cancel_open_payments(subject, *, actor=None, note="", kind=None):
         if payment.status not in OPEN_STATUSES:
             continue
         payment.hold_until = None
-        move(
+        PaymentEvent.move(
             payment,
             PaymentStatus.CANCELLED,
             actor=actor,

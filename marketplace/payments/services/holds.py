@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import gateway
-from ..models import OPEN_STATUSES, Payment, PaymentStatus, Provider
-from .records import lock_payment, move
+from ..models import OPEN_STATUSES, Payment, PaymentEvent, PaymentStatus, Provider
+from .records import lock_payment
 from .subjects import release_subject
 
 logger = logging.getLogger(__name__)
@@ -65,6 +65,6 @@ def release_hold(payment, *, now=None) -> bool:
         ):
             return False
         payment.hold_until = None
-        move(payment, PaymentStatus.CANCELLED, source="system", note="hold expired", fields=["hold_until"])
+        PaymentEvent.move(payment, PaymentStatus.CANCELLED, source="system", note="hold expired", fields=["hold_until"])
         release_subject(payment, note=_("Not paid within %(n)d minutes.") % {"n": settings.PAYMENT_HOLD_MINUTES})
     return True

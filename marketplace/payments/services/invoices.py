@@ -9,12 +9,12 @@ from django.utils.translation import gettext as _
 from marketplace.accounts import selectors as account_selectors
 
 from .. import selectors
-from ..models import OPEN_STATUSES, PAID_STATUSES, Payment, PaymentStatus, Provider
+from ..models import OPEN_STATUSES, PAID_STATUSES, Payment, PaymentEvent, PaymentStatus, Provider
 from ..payables import get_payable, payable_for
 from .bookkeeping import record_received
 from .checkout import create_payment, live_payment_of
 from .notifications import notify_payer
-from .records import lock_payment, move
+from .records import lock_payment
 from .subjects import confirm_subject
 
 
@@ -36,7 +36,7 @@ def mark_invoice_paid(payment, *, actor, reference="") -> Payment:
     payment.paid_at = timezone.now()
     payment.reference = reference
     payment.hold_until = None
-    move(
+    PaymentEvent.move(
         payment,
         PaymentStatus.SUCCEEDED,
         actor=actor,

@@ -1,12 +1,12 @@
 """Paying institutes out: what the platform owes an institute, transferred to its Stripe Connect
 account (a side effect, one payout at a time per institute)."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from marketplace.accounts.models import Organization
+from marketplace.core.locking import lock
 
 from .. import gateway, selectors
 from ..models import ZERO, Payout, PayoutAccount, SideEffect
@@ -29,10 +29,7 @@ def pay_out(institute, *, currency, actor=None) -> Payout:
     if account is None:
         raise ValidationError(_("This institute has no Stripe Connect account; settle what is owed by bank transfer."))
     with transaction.atomic():
-        qs = Organization.objects.filter(pk=institute.pk)
-        if settings.IS_POSTGRES:
-            qs = qs.select_for_update()
-        qs.get()
+        lock(Organization.objects, pk=institute.pk)  # one payout at a time per institute
         owed = selectors.owed_to(institute, currency)
         if owed <= ZERO:
             raise ValidationError(_("Nothing is owed to this institute."))

@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 
 from marketplace.core.money import quantize
 
-from ..models import ZERO, Payment, PaymentStatus, Provider, SideEffect
+from ..models import ZERO, Payment, PaymentEvent, PaymentStatus, Provider, SideEffect
 from ..payables import HUNDRED, get_payable, payable_for
 from .bookkeeping import record_refund
-from .records import history, lock_payment
+from .records import lock_payment
 from .side_effects import add_side_effect, execute_side_effect
 
 
@@ -41,7 +41,7 @@ def refund_payment(payment, *, amount, actor=None, reason="", key="") -> Payment
                 reason=reason,
                 actor=actor,
             )
-            history(payment, payment.status, actor=actor, source="refund", note=f"refund pending: {effect.amount}")
+            PaymentEvent.log(payment, actor=actor, source="refund", note=f"refund pending: {effect.amount}")
         else:
             record_refund(payment, amount=amount, actor=actor, reason=reason, source="refund")
     return payment

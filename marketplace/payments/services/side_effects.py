@@ -12,15 +12,16 @@ from datetime import timedelta
 from functools import partial
 
 import stripe
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from marketplace.core.locking import lock
+
 from .. import gateway
-from ..models import Payout, PayoutAccount, SideEffect
+from ..models import PaymentEvent, Payout, PayoutAccount, SideEffect
 from .bookkeeping import record_refund
-from .records import history, lock_payment
+from .records import lock_payment
 
 logger = logging.getLogger(__name__)
 
@@ -107,10 +108,7 @@ def execute_side_effect(pk, *, now=None) -> SideEffect:
 
 
 def _lock_effect(pk) -> SideEffect:
-    qs = SideEffect.objects.filter(pk=pk)
-    if settings.IS_POSTGRES:
-        qs = qs.select_for_update(of=("self",))
-    return qs.get()
+    return lock(SideEffect.objects, pk=pk)
 
 
 def _error_text(error) -> str:
@@ -137,14 +135,14 @@ def _attempt_failed(effect, error, *, retry, now):
 
 def _side_effect_given_up(effect):
     if effect.kind == SideEffect.Kind.TRANSFER:
-        payout = Payout.objects.select_for_update().get(pk=effect.payout_id) if settings.IS_POSTGRES else effect.payout
+        payout = lock(Payout.objects, pk=effect.payout_id)
         if payout.status == Payout.Status.PENDING:
             payout.status = Payout.Status.FAILED
             payout.error = effect.last_error
             payout.save(update_fields=["status", "error"])
     elif effect.payment_id:
         payment = lock_payment(effect.payment_id)
-        history(payment, payment.status, source="system", note=f"{effect.kind} failed: {effect.last_error}")
+        PaymentEvent.log(payment, source="system", note=f"{effect.kind} failed: {effect.last_error}")
 
 
 def _finish(effect, result):
@@ -219,7 +217,7 @@ def _carry_out_unneeded_refund(effect):
                 source="system",
             )
         else:
-            history(locked, locked.status, source="system", note=f"second card payment refunded: {refund['id']}")
+            PaymentEvent.log(locked, source="system", note=f"second card payment refunded: {refund['id']}")
 
 
 def _carry_out_cancel_intent(effect):

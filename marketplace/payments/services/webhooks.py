@@ -5,16 +5,17 @@ delivered goes back in full (a side effect made after the commit)."""
 import logging
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from marketplace.core.locking import lock
+
 from .. import gateway
-from ..models import OPEN_STATUSES, Payment, PaymentStatus, Provider, SideEffect, StripeEvent
+from ..models import OPEN_STATUSES, Payment, PaymentEvent, PaymentStatus, Provider, SideEffect, StripeEvent
 from .bookkeeping import record_received, record_refund
 from .notifications import notify_payer
-from .records import history, hold_duration, lock_payment, move
+from .records import hold_duration, lock_payment
 from .refunds import schedule_unneeded_refund
 from .side_effects import execute_side_effect
 from .subjects import confirm_subject, confirmed_by
@@ -71,10 +72,7 @@ def apply_stripe_event(event: StripeEvent):
     transaction and made after the commit (receive_stripe_event, the task, or reconcile_payments)."""
     with transaction.atomic():
         refund_after = None
-        qs = StripeEvent.objects.filter(pk=event.pk)
-        if settings.IS_POSTGRES:
-            qs = qs.select_for_update()
-        event = qs.get()
+        event = lock(StripeEvent.objects, pk=event.pk)
         if event.processed_at is not None:
             return
         obj = (event.payload.get("data") or {}).get("object") or {}
@@ -125,15 +123,14 @@ def apply_intent_succeeded(payment, intent, *, source):
         if payment.stripe_charge_id or not charge_id:
             return "duplicate: already paid", None
         # Paid by invoice already, and now by card too: the card payment goes back.
-        history(
+        PaymentEvent.log(
             payment,
-            payment.status,
             source=source,
             note=f"second payment by card, refunded: {gateway.charge_id(intent)}",
         )
         return "second payment: refunding", payment
     if not _amount_matches(payment, intent):
-        history(payment, payment.status, source=source, note="amount or currency differs from Stripe: not applied")
+        PaymentEvent.log(payment, source=source, note="amount or currency differs from Stripe: not applied")
         logger.error("payment %s: amount or currency differs from PaymentIntent %s", payment.pk, intent.get("id"))
         return "error: amount or currency differs", None
     payment.provider = Provider.STRIPE
@@ -141,7 +138,7 @@ def apply_intent_succeeded(payment, intent, *, source):
     payment.stripe_charge_id = gateway.charge_id(intent)[:255]
     payment.hold_until = None
     payment.reference = payment.stripe_payment_intent_id
-    move(
+    PaymentEvent.move(
         payment,
         PaymentStatus.SUCCEEDED,
         source=source,
@@ -152,7 +149,7 @@ def apply_intent_succeeded(payment, intent, *, source):
     if confirm_subject(payment, actor=None, reference=f"{payment.number} {payment.stripe_payment_intent_id}"):
         notify_payer(payment, "received")
         return "applied: paid and confirmed", None
-    history(payment, payment.status, source=source, note="paid after the subject was released: refunded in full")
+    PaymentEvent.log(payment, source=source, note="paid after the subject was released: refunded in full")
     return "paid for something no longer available: refunding", payment
 
 
@@ -165,12 +162,12 @@ def _confirm_after_refund_seen_first(payment, *, source):
         return "duplicate: already paid", None
     reference = f"{payment.number} {payment.stripe_payment_intent_id}"
     if confirm_subject(payment, actor=None, reference=reference):
-        history(payment, payment.status, source=source, note="confirmed (a refund event came first)")
+        PaymentEvent.log(payment, source=source, note="confirmed (a refund event came first)")
         notify_payer(payment, "received")
         return "applied: confirmed (a refund event came first)", None
     if payment.refunded_amount >= payment.amount:
         return "duplicate: already paid and refunded", None
-    history(payment, payment.status, source=source, note="paid for something no longer available: refunded")
+    PaymentEvent.log(payment, source=source, note="paid for something no longer available: refunded")
     return "paid for something no longer available: refunding", payment
 
 
@@ -179,7 +176,7 @@ def apply_intent_failed(payment, intent, *, source):
         return "ignored: payment is not open"
     error = (intent.get("last_payment_error") or {}).get("message") or ""
     payment.hold_until = timezone.now() + hold_duration()
-    move(payment, PaymentStatus.FAILED, source=source, note=error, fields=["hold_until"])
+    PaymentEvent.move(payment, PaymentStatus.FAILED, source=source, note=error, fields=["hold_until"])
     notify_payer(payment, "failed", error=error)
     return "applied: failed"
 
@@ -188,7 +185,7 @@ def apply_intent_canceled(payment, *, source):
     if payment.status not in OPEN_STATUSES or payment.provider != Provider.STRIPE:
         return "ignored: payment is not an open card payment"
     payment.hold_until = None
-    move(payment, PaymentStatus.CANCELLED, source=source, fields=["hold_until"])
+    PaymentEvent.move(payment, PaymentStatus.CANCELLED, source=source, fields=["hold_until"])
     return "applied: cancelled"
 
 
