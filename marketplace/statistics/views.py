@@ -83,6 +83,16 @@ class DashboardView(WagtailAdminTemplateMixin, TemplateView):
     def get_breadcrumbs_items(self):
         return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
 
+    def _institute_options(self):
+        """(value, name, chosen) of each choice of the institute menu: all institutes (platform staff) and
+        each institute the user may see."""
+        options = [("all", _("All institutes"), self.institute is None)] if self.request.user.is_staff else []
+        for item in access.dashboard_institutes(self.request.user):
+            options.append(
+                (str(item.pk), item.display_name, self.institute is not None and item.pk == self.institute.pk)
+            )
+        return options
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         figures = dashboards.dashboard(self.scope, self.period)
@@ -93,10 +103,11 @@ class DashboardView(WagtailAdminTemplateMixin, TemplateView):
             form=self.form,
             period=self.period,
             institute=self.institute,
-            institutes=access.dashboard_institutes(self.request.user),
-            can_choose_all=self.request.user.is_staff,
-            selected=(str(self.institute.pk) if self.institute else "all"),
-            years=year_choices(),
+            institute_options=self._institute_options(),
+            year_options=[
+                (y, self.period.is_calendar_year and self.period.first_day.year == y) for y in year_choices()
+            ],
+            some_instruments_unlisted=figures["instrument_totals"]["instruments"] > len(figures["instruments"]),
             export_links=[
                 (_("Annual transfer report (XLSX)"), reverse("statistics_export", args=["annual", "xlsx"]), query),
                 (_("Annual transfer report (CSV)"), reverse("statistics_export", args=["annual", "csv"]), query),
@@ -149,7 +160,7 @@ def public_stats(request):
         "figures": figures,
         "charts": trend_charts(figures),
         "period": period,
-        "years": year_choices(),
+        "year_options": [(y, y == year) for y in year_choices()],
         "language": get_language(),
     }
     return render(request, "statistics/public.html", context)

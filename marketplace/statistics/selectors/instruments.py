@@ -77,6 +77,10 @@ class InstrumentFigures:
     def surplus(self):
         return self.income - self.cost
 
+    @property
+    def has_surplus(self):
+        return self.surplus > 0
+
 
 def _display_title(english):
     """The title the person reads: the English one in English where there is one."""

@@ -1,10 +1,12 @@
 """A payment email has one text, shown in its recipient's language: names, labels and the sentence of
-what the payment did are given in both languages and resolved when the email is sent."""
+what the payment did are given in both languages and resolved when the email is sent. The payment box
+of a payable's page renders what its selector read, with no query of its own."""
 
 import pytest
+from django.template import Context, Template
 
 from marketplace.core.links import absolute_url
-from marketplace.payments import services
+from marketplace.payments import selectors, services
 from marketplace.payments.models import Provider
 from marketplace.payments.services import invoices
 
@@ -38,3 +40,11 @@ def test_the_payment_received_email_speaks_its_recipients_language(
     assert name in email.body
     assert sentence.format(pk=booking.pk) in email.body
     assert absolute_url("payments:detail", payment.pk) in email.body
+
+
+def test_the_payment_box_given_what_it_shows_queries_nothing(invoice_mode, booking, buyer, django_assert_num_queries):
+    box = selectors.payment_box(booking)
+    template = Template("{% load payments %}{% payment_box box %}")
+    with django_assert_num_queries(0):
+        html = template.render(Context({"box": box}))
+    assert f"/payments/booking/{booking.pk}/" in html
