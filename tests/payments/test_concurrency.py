@@ -19,6 +19,7 @@ from marketplace.payments.models import (
     PaymentRefund,
     PaymentStatus,
     Payout,
+    PayoutAccount,
     SideEffect,
     StripeEvent,
 )
@@ -87,7 +88,7 @@ def test_two_payouts_started_at_once_transfer_once(
     body["amount"] = 74950
     recorded = RecordedStripe(json.dumps(body))
     monkeypatch.setattr(gateway, "http_client_override", recorded)
-    payouts.set_payout_account(institute, "acct_1QyZ7nPq2xYw9AbC")
+    PayoutAccount.objects.create(institute=institute, stripe_account_id="acct_1QyZ7nPq2xYw9AbC")
     outcomes = race([lambda: payouts.pay_out(institute, currency="CNY", actor=staff_user)] * 2)
     made = [o for o in outcomes if isinstance(o, Payout)]
     refused = [o for o in outcomes if isinstance(o, ValidationError)]

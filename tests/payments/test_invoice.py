@@ -5,14 +5,19 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 
+from equipment import services as equipment_services
 from equipment.models import BookingStatus
+from equipment.payable import refund_percent
+from ip_listings.models import AgreementStatus
 from marketplace.accounts.models import Role
-from marketplace.payments import services
+from marketplace.payments import gateway, services
 from marketplace.payments.models import Payment, PaymentStatus, Provider
 from marketplace.payments.services import invoices
 from marketplace.statistics.models import TransferEvent
 from tests.factories import make_member
+from tests.payments.conftest import make_event, pay_with_card, slot
 
 pytestmark = pytest.mark.django_db
 
@@ -141,8 +146,6 @@ def test_anonymous_visitors_are_sent_to_sign_in(invoice_payment, client):
 
 
 def test_a_booking_not_yet_approved_cannot_be_paid(invoice_mode, instrument, buyer, enterprise):
-    from equipment import services as equipment_services
-    from tests.payments.conftest import slot
 
     start, end = slot(6)
     booking = equipment_services.request_booking(
@@ -158,7 +161,6 @@ def test_one_booking_has_one_live_payment(invoice_payment, buyer, client):
     assert client.get(f"/payments/booking/{invoice_payment.subject_id}/")["Location"].endswith(
         f"/payments/{invoice_payment.pk}/"
     )
-    from django.db import IntegrityError, transaction
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Payment.objects.create(
@@ -184,7 +186,6 @@ def test_one_booking_has_one_live_payment(invoice_payment, buyer, client):
     ids=["zero", "negative", "negative-refund", "bad-status", "bad-provider", "no-subject"],
 )
 def test_the_database_refuses_invalid_payments(invoice_payment, fields):
-    from django.db import IntegrityError, transaction
 
     Payment.objects.filter(pk=invoice_payment.pk).update(status=PaymentStatus.CANCELLED)
     base = {
@@ -200,7 +201,6 @@ def test_the_database_refuses_invalid_payments(invoice_payment, fields):
 
 
 def test_more_refunded_than_paid_is_refused_by_the_database(invoice_payment):
-    from django.db import IntegrityError, transaction
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Payment.objects.filter(pk=invoice_payment.pk).update(refunded_amount=invoice_payment.amount + Decimal("0.01"))
@@ -257,7 +257,6 @@ def test_refund_policy(booking, settings, hours_before_start, by_facility, expec
     settings.PAYMENT_LATE_CANCELLATION_REFUND_PERCENT = 50
     assert booking.instrument.cancellation_window_hours == 48
     now = booking.start - timedelta(hours=hours_before_start)
-    from equipment.payable import refund_percent
 
     assert refund_percent(booking, by_facility=by_facility, now=now) == expected
 
@@ -266,7 +265,6 @@ def test_refund_policy(booking, settings, hours_before_start, by_facility, expec
 
 
 def test_a_licence_is_paid_by_invoice_and_the_tto_marks_it_paid(invoice_mode, client, buyer, tto, express_agreement):
-    from ip_listings.models import AgreementStatus
 
     client.force_login(buyer)
     assert client.get(f"/payments/agreement/{express_agreement.pk}/").status_code == 200
@@ -294,9 +292,6 @@ def test_a_facility_manager_does_not_mark_a_licence_paid(invoice_mode, buyer, fa
 def test_a_licence_paid_by_card_is_active_only_after_the_verified_event(
     stripe_mode, client, buyer, express_agreement, post_event
 ):
-    from ip_listings.models import AgreementStatus
-    from marketplace.payments import gateway
-    from tests.payments.conftest import make_event, pay_with_card
 
     client.force_login(buyer)
     client.post(f"/payments/agreement/{express_agreement.pk}/", {"provider": "stripe"})
@@ -322,7 +317,6 @@ def test_a_licence_paid_by_card_is_active_only_after_the_verified_event(
 def test_one_live_payment_per_subject_is_per_kind_and_id(invoice_mode, buyer, booking, express_agreement):
     """A booking and an agreement with the same id each have their own live payment; a second live
     payment for the same (kind, id) is refused by the database."""
-    from django.db import IntegrityError, transaction
 
     def create(kind):
         return Payment.objects.create(

@@ -81,11 +81,12 @@ class DepositPayable(payables.Payable):
 
 
 @pytest.fixture
-def deposits(institute, enterprise):
+def deposits(institute, enterprise, monkeypatch):
+    # Registered for this test only: the registry is as it was afterwards.
+    monkeypatch.setattr(payables, "_registry", dict(payables._registry))
     payable = payables.register(DepositPayable())
     payable.store[7] = Deposit(pk=7, institute_id=institute.pk, enterprise_id=enterprise.pk)
-    yield payable
-    payables.unregister("deposit")
+    return payable
 
 
 def test_a_kind_registered_outside_payments_is_paid_by_invoice_and_confirmed(

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from equipment.models import BookingStatus
 from marketplace.payments import gateway, services
-from marketplace.payments.models import Payment, PaymentStatus, Payout, Provider
+from marketplace.payments.models import Payment, PaymentStatus, Payout, PayoutAccount, Provider
 from marketplace.payments.reconciliation import (
     AMOUNT_MISMATCH,
     MISSING_AT_STRIPE,
@@ -24,6 +24,7 @@ from marketplace.payments.reconciliation import (
     STATUS_MISMATCH,
     reconcile,
 )
+from marketplace.payments.selectors import owed_to, statement
 from marketplace.payments.services import checkout, payouts
 from tests.payments.conftest import pay_with_card
 
@@ -159,7 +160,6 @@ def statement_payments(approved_booking, buyer):
 
 
 def test_a_statement_totals_gross_refunds_net_and_outstanding_per_currency(statement_payments, institute):
-    from marketplace.payments.selectors import statement
 
     today = timezone.localdate()
     result = statement(institute, today, today + timedelta(days=1))
@@ -210,7 +210,7 @@ def test_a_payout_transfers_what_is_owed_to_the_connect_account(
     body["amount"] = 74950
     recorded = RecordedStripe(json.dumps(body))
     monkeypatch.setattr(gateway, "http_client_override", recorded)
-    payouts.set_payout_account(institute, "acct_1QyZ7nPq2xYw9AbC")
+    PayoutAccount.objects.create(institute=institute, stripe_account_id="acct_1QyZ7nPq2xYw9AbC")
     client.force_login(staff_user)
     assert client.post(f"/payments/statements/{institute.pk}/pay-out/", {"currency": "CNY"}).status_code == 302
     payout = Payout.objects.get()
@@ -231,11 +231,10 @@ def test_a_refused_transfer_is_recorded_as_failed_and_still_owed(
 ):
     recorded = RecordedStripe((RECORDED / "transfer_error.json").read_text(), status=400)
     monkeypatch.setattr(gateway, "http_client_override", recorded)
-    payouts.set_payout_account(institute, "acct_1QyZ7nPq2xYw9AbC")
+    PayoutAccount.objects.create(institute=institute, stripe_account_id="acct_1QyZ7nPq2xYw9AbC")
     with pytest.raises(ValidationError):
         payouts.pay_out(institute, currency="CNY", actor=staff_user)
     assert Payout.objects.get().status == Payout.Status.FAILED
-    from marketplace.payments.selectors import owed_to
 
     assert owed_to(institute, "CNY") == Decimal("749.50")
 

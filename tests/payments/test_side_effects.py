@@ -20,7 +20,7 @@ from equipment.models import BookingStatus
 from ip_listings import services as ip_services
 from ip_listings.models import AgreementStatus
 from marketplace.payments import gateway, services
-from marketplace.payments.models import Payment, PaymentStatus, Payout, SideEffect
+from marketplace.payments.models import Payment, PaymentStatus, Payout, PayoutAccount, SideEffect, StripeEvent
 from marketplace.payments.reconciliation import finish_side_effects
 from marketplace.payments.selectors import owed_to
 from marketplace.payments.services import holds, invoices, payouts, refunds, side_effects, webhooks
@@ -47,7 +47,6 @@ def age(effect_filter=None, minutes=10):
     """Move pending side effects and stored events `minutes` into the past (as if the crash were old)."""
     past = timezone.now() - timedelta(minutes=minutes)
     SideEffect.objects.filter(**(effect_filter or {})).update(created_at=past, next_attempt_at=past)
-    from marketplace.payments.models import StripeEvent
 
     StripeEvent.objects.update(received_at=past)
 
@@ -166,9 +165,9 @@ def test_stripe_down_during_a_cancellation_still_cancels_and_the_refund_follows(
     assert SideEffect.objects.filter(kind=SideEffect.Kind.REFUND).count() == 1
     # Stripe is back; the retry is due after its backoff.
     monkeypatch.undo()
-    side_effects.carry_out_due_side_effects(now=timezone.now())  # not due yet: nothing
+    finish_side_effects(now=timezone.now(), older_than=timedelta(0))  # not due yet: nothing
     assert SideEffect.objects.get(pk=effect.pk).status == SideEffect.Status.PENDING
-    side_effects.carry_out_due_side_effects(now=effect.next_attempt_at)
+    finish_side_effects(now=effect.next_attempt_at, older_than=timedelta(0))
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.REFUNDED and payment.refunded_amount == payment.amount
     assert charge_refunded_minor(payment.stripe_payment_intent_id) == gateway.minor(payment.amount, "CNY")
@@ -246,7 +245,7 @@ def test_a_payment_intent_cancel_with_stripe_down_is_retried(
     effect = SideEffect.objects.get()
     assert effect.status == SideEffect.Status.PENDING
     monkeypatch.undo()
-    side_effects.carry_out_due_side_effects(now=effect.next_attempt_at)
+    finish_side_effects(now=effect.next_attempt_at, older_than=timedelta(0))
     assert gateway.retrieve_payment_intent(payment.stripe_payment_intent_id)["status"] == "canceled"
     assert SideEffect.objects.get().status == SideEffect.Status.DONE
 
@@ -293,7 +292,7 @@ def test_cancelling_an_agreement_cancels_its_open_payment(invoice_mode, express_
 
 @pytest.fixture
 def connect_account(institute):
-    return payouts.set_payout_account(institute, "acct_1QyZ7nPq2xYw9AbC")
+    return PayoutAccount.objects.create(institute=institute, stripe_account_id="acct_1QyZ7nPq2xYw9AbC")
 
 
 def recorded_transfer(amount_minor):
@@ -350,7 +349,7 @@ def test_a_payout_with_stripe_down_stays_pending_then_is_sent_once(
     monkeypatch.undo()
     monkeypatch.setattr(gateway, "http_client_override", recorded_transfer(74950))
     effect = SideEffect.objects.get()
-    side_effects.carry_out_due_side_effects(now=effect.next_attempt_at)
+    finish_side_effects(now=effect.next_attempt_at, older_than=timedelta(0))
     payout.refresh_from_db()
     assert payout.status == Payout.Status.PAID and payout.stripe_transfer_id.startswith("tr_")
     assert Payout.objects.count() == 1 and owed_to(institute, "CNY") == 0

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db.models import Sum
 
 from equipment.models import Booking, UsageRecord
-from marketplace.accounts.models import Organization
+from marketplace.accounts.models import Organization, User
 from marketplace.statistics import rebuild
 from marketplace.statistics.models import TransferEvent
 from marketplace.statistics.periods import Period
@@ -53,7 +53,6 @@ def test_demo_institute_figures_match_the_domain_tables(client):
 
 def test_demo_tto_sees_the_dashboard_and_exports_the_annual_xlsx(client):
     call_command("seed_demo", "--no-progress", verbosity=0)
-    from marketplace.accounts.models import User
 
     tto = User.objects.get(email="tto@east.example.com")
     client.force_login(tto)

@@ -10,10 +10,13 @@ from django.utils import timezone
 
 from equipment.ledger import booking_completed
 from equipment.models import Booking, BookingTransition, UsageRecord
+from ip_listings import services as ip_services
+from ip_listings.models import DealMode
 from marketplace.statistics.models import TransferEvent
 from marketplace.statistics.periods import Period
 from marketplace.statistics.selectors import figures, instruments
 from marketplace.statistics.services import record
+from tests.ip_listings.conftest import make_result, offer
 
 from .conftest import K, at
 
@@ -112,9 +115,6 @@ def test_first_publication_of_an_instrument_is_a_ledger_event(instrument):
 
 def test_research_result_facts_are_rebuilt_and_checked(institute, enterprise, buyer, tto):
     """Inquiries, signed agreements and impact reports come back from their tables with their money and jobs."""
-    from ip_listings import services as ip_services
-    from ip_listings.models import DealMode
-    from tests.ip_listings.conftest import make_result, offer
 
     result = make_result(
         institute,
@@ -159,7 +159,6 @@ def test_research_result_facts_are_rebuilt_and_checked(institute, enterprise, bu
 
 def test_first_publication_of_a_result_is_recorded_once_by_its_app(institute):
     """One writer per fact: the result's own ledger mapping (with its kind of IP and TRL), not a generic one."""
-    from tests.ip_listings.conftest import make_result
 
     result = make_result(institute, trl=6)
     result.save_revision().publish()

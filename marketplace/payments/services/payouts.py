@@ -13,13 +13,6 @@ from ..models import ZERO, Payout, PayoutAccount, SideEffect
 from .side_effects import add_side_effect, execute_side_effect
 
 
-def set_payout_account(institute, stripe_account_id) -> PayoutAccount:
-    account, _created = PayoutAccount.objects.update_or_create(
-        institute=institute, defaults={"stripe_account_id": stripe_account_id.strip()}
-    )
-    return account
-
-
 def pay_out(institute, *, currency, actor=None) -> Payout:
     """Transfer what the platform owes an institute in `currency` (card payments net of refunds, less
     earlier payouts) to its Stripe Connect account. One payout at a time per institute."""

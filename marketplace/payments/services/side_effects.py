@@ -78,7 +78,7 @@ def enqueue_side_effect(pk, *, run_after=None):
     job = carry_out_side_effect
     if run_after is not None:
         if not job.get_backend().supports_defer:
-            return  # the periodic task or reconcile_payments picks it up when due
+            return  # reconcile_payments picks it up when due
         job = job.using(run_after=run_after)
     job.enqueue(pk)
 
@@ -262,13 +262,3 @@ _CARRY_OUT = {
     SideEffect.Kind.CANCEL_INTENT: _carry_out_cancel_intent,
     SideEffect.Kind.TRANSFER: _carry_out_transfer,
 }
-
-
-def carry_out_due_side_effects(*, now=None, older_than=None) -> list[SideEffect]:
-    """One attempt at every pending side effect that is due (created before `now - older_than` when
-    given). Returns them as they are afterwards."""
-    now = now or timezone.now()
-    due = SideEffect.objects.filter(status=SideEffect.Status.PENDING, next_attempt_at__lte=now)
-    if older_than is not None:
-        due = due.filter(created_at__lte=now - older_than)
-    return [execute_side_effect(pk, now=now) for pk in list(due.values_list("pk", flat=True))]
