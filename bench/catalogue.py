@@ -111,9 +111,8 @@ def ensure_base():
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
-    from cms.services import create_institute
     from marketplace.accounts.models import Membership, Organization, Role
-    from marketplace.accounts.services import add_membership, sync_admin_groups
+    from marketplace.accounts.services import add_membership, create_institute, sync_admin_groups
 
     call_command("migrate", verbosity=0)
     if not Organization.objects.exists():

@@ -41,9 +41,9 @@ def setup():
 
 def ensure_domain():
     """Institutes with instrument pages, and enterprises; created once."""
-    from cms.services import create_institute
     from equipment.models import InstrumentPage
     from marketplace.accounts.models import Organization
+    from marketplace.accounts.services import create_institute
 
     institutes = list(Organization.objects.filter(kind="institute", slug__startswith="bench-").order_by("pk"))
     if len(institutes) < INSTITUTES:

@@ -85,10 +85,9 @@ def build_world(buyers, slots):
     from django.utils import timezone
 
     from cms.models import InstitutePage
-    from cms.services import create_institute
     from equipment.models import BookingMode, InstrumentCategory, InstrumentPage, OpeningHours
     from marketplace.accounts.models import Membership, Organization, Role
-    from marketplace.accounts.services import add_membership
+    from marketplace.accounts.services import add_membership, create_institute
 
     institute = create_institute(name="负载测试研究院", name_en="Load Test Institute", slug="load-test", city="上海")
     manager = get_user_model().objects.create_user("manager@load.example.com", "manager@load.example.com", "x")

@@ -15,8 +15,12 @@ unpublished revision) only to that institute's members and platform staff.
 """
 
 from django.db.models import Q
+from wagtail.models import Page, ReferenceIndex
 
 from marketplace.accounts import selectors as account_selectors
+
+from . import registry
+from .models import InstituteAccess, InstitutePage
 
 
 def sees_every_institute(user) -> bool:
@@ -25,8 +29,6 @@ def sees_every_institute(user) -> bool:
 
 def _institute_paths(user):
     """(own institute page paths, other institute page paths)."""
-    from cms.models import InstitutePage
-
     own_ids = set()
     if user is not None and user.is_authenticated:
         own_ids = set(account_selectors.institutes_of(user).values_list("pk", flat=True))
@@ -71,12 +73,9 @@ def in_own_institute(user, page) -> bool:
 
 
 def pages_holding_document(document):
-    """The pages that attach or reference `document` (result attachments and Wagtail's reference index)."""
-    from wagtail.models import Page, ReferenceIndex
-
-    from ip_listings.models import ResultAttachment
-
-    page_ids = set(ResultAttachment.objects.filter(document=document).values_list("result_id", flat=True))
+    """The pages that attach `document` (as registered in `cms.registry`, e.g. result attachments) or
+    reference it (Wagtail's reference index)."""
+    page_ids = registry.pages_ids_holding(document)
     references = ReferenceIndex.get_references_to(document).filter(
         base_content_type__app_label="wagtailcore", base_content_type__model="page"
     )
@@ -94,8 +93,6 @@ def may_download_document(user, document) -> bool:
     if not pages:
         # Not on any page yet (just uploaded, or only in an unpublished revision): a document in an
         # institute's collection stays with that institute; any other is served as Wagtail decides.
-        from cms.models import InstituteAccess
-
         owner = InstituteAccess.objects.filter(collection_id=document.collection_id).first()
         if owner is None:
             return True

@@ -10,7 +10,7 @@ from .admin_views import IsolatedPageChooserBrowseView, IsolatedPageTypesUsageRe
 urlpatterns = [
     path("choose-page/", IsolatedPageChooserBrowseView.as_view(), name="cms_choose_page"),
     path(
-        "choose-page/<int:parent_page_id>/",
+        "choose-page/<id:parent_page_id>/",
         IsolatedPageChooserBrowseView.as_view(),
         name="cms_choose_page_child",
     ),

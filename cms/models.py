@@ -5,6 +5,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from marketplace.core import navigation
 from marketplace.core.i18n import pick
 
 from .blocks import RICH_TEXT_FEATURES, BodyBlock
@@ -67,10 +68,11 @@ class HomePage(BilingualTitleMixin, Page):
         return pick(self.intro, self.intro_en)
 
     def get_context(self, request, *args, **kwargs):
-        from .selectors import home_page_context
+        from .selectors import home_page_context  # cms.selectors imports these models
 
         context = super().get_context(request, *args, **kwargs)
         context.update(home_page_context(self))
+        context["sections"] = navigation.sections(navigation.HOME, request, self)
         return context
 
 
@@ -139,6 +141,11 @@ class InstitutePage(BilingualTitleMixin, Page):
     @property
     def display_summary(self):
         return pick(self.summary, self.summary_en)
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["sections"] = navigation.sections(navigation.INSTITUTE, request, self)
+        return context
 
 
 class StandardPage(BilingualTitleMixin, Page):

@@ -7,7 +7,6 @@ from wagtail.models import (
     GroupApprovalTask,
     GroupCollectionPermission,
     GroupPagePermission,
-    Page,
     Workflow,
     WorkflowPage,
     WorkflowTask,
@@ -105,6 +104,16 @@ def provision_institute(organization: Organization, *, publish=True) -> Institut
     return page
 
 
+def on_institute_created(sender, organization, **kwargs):
+    """accounts.signals.institute_created: give the institute its CMS corner."""
+    provision_institute(organization)
+
+
+def on_memberships_changed(sender, user, **kwargs):
+    """accounts.signals.memberships_changed: the user's institute groups follow their memberships."""
+    sync_user_groups(user)
+
+
 def sync_user_groups(user):
     """Make the user's institute groups match their institute memberships exactly."""
     wanted = set()
@@ -127,25 +136,3 @@ def sync_user_groups(user):
         user.groups.remove(*(current - wanted))
     if wanted - current:
         user.groups.add(*(wanted - current))
-
-
-@transaction.atomic
-def create_institute(*, name, name_en="", slug=None, city="", province="", **fields) -> Organization:
-    """Create an institute organisation and provision its CMS corner."""
-    from marketplace.accounts.services import unique_slug
-
-    organization = Organization.objects.create(
-        kind=Organization.Kind.INSTITUTE,
-        name=name,
-        name_en=name_en,
-        slug=slug or unique_slug(name_en or name),
-        city=city,
-        province=province,
-        **fields,
-    )
-    provision_institute(organization)
-    return organization
-
-
-def site_root() -> Page:
-    return HomePage.objects.first()

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from marketplace.core.links import absolute_url
+
 from .models import ACTIVE_STATUSES, Blackout, Booking
 
 FEED_DAYS_BACK = 30
@@ -66,6 +68,6 @@ def user_bookings_calendar(user) -> bytes:
         event.add("dtstart", booking.start)
         event.add("dtend", booking.end)
         event.add("dtstamp", now)
-        event.add("url", f"{settings.SITE_URL}/equipment/bookings/{booking.pk}/")
+        event.add("url", absolute_url("equipment:booking", booking.pk))
         calendar.add_component(event)
     return calendar.to_ical()

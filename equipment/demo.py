@@ -22,12 +22,15 @@ from .models import (
     Booking,
     BookingMode,
     BookingStatus,
+    BookingTransition,
     InstrumentCategory,
     InstrumentPage,
     OpeningHours,
     Qualification,
     ResourceKind,
+    UsageRecord,
 )
+from .rates import price_for, tier_for, tier_rate
 
 K, P, S, D, SP = (
     ResourceKind.INSTRUMENT,
@@ -462,9 +465,6 @@ def _seed_blackouts(progress, instruments):
 def _seed_bookings(progress, instruments):
     """Bookings written directly (past ones cannot pass the booking service's notice rule), then moved
     through the same states, with usage records and ledger events for the completed ones."""
-    from .models import BookingTransition, UsageRecord
-    from .rates import price_for, tier_for, tier_rate
-
     User = get_user_model()
     buyers = list(
         Membership.objects.filter(role=Role.BUYER, organization__kind=Organization.Kind.ENTERPRISE)

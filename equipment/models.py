@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail import blocks
@@ -27,8 +28,11 @@ from wagtail.search import index
 from cms.blocks import SpecificationTableBlock
 from cms.models import BilingualTitleMixin, TaxonomyTerm
 from cms.selectors import institute_for_page
+from marketplace.core.history import StateChange
 from marketplace.core.i18n import pick
 from marketplace.core.money import CurrencyField, MoneyField
+
+from .availability import booking_rule_errors
 
 ZERO = Decimal("0")
 
@@ -121,6 +125,7 @@ class InstrumentPageForm(WagtailAdminPageForm):
         hours = self._proposed_opening_hours()
         if hours is None:
             return cleaned
+        # The services import these models: loaded only when a form is cleaned.
         from .services import bookings_broken_by_change, rules_change_message
 
         broken = bookings_broken_by_change(proposed, opening_hours=hours)
@@ -431,6 +436,11 @@ class InstrumentPage(BilingualTitleMixin, Page):
         return pick(self.summary, self.summary_en)
 
     @property
+    def needs_qualification(self):
+        """Self-service use: only users the facility qualified may book."""
+        return self.booking_mode == BookingMode.SELF_SERVICE
+
+    @property
     def uses_operator(self):
         return self.booking_mode in (BookingMode.ASSISTED, BookingMode.SAMPLE)
 
@@ -443,7 +453,7 @@ class InstrumentPage(BilingualTitleMixin, Page):
 
     def clean(self):
         super().clean()
-        from .availability import booking_rule_errors
+        # rates imports these models (RateTier): loaded only now.
         from .rates import cost_model_errors
 
         errors = cost_model_errors(self)
@@ -452,6 +462,7 @@ class InstrumentPage(BilingualTitleMixin, Page):
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
+        # rates imports these models (RateTier): loaded only now.
         from .rates import compute_hourly_rate, tier_rate
 
         institute = institute_for_page(self)
@@ -463,6 +474,7 @@ class InstrumentPage(BilingualTitleMixin, Page):
         return super().save(*args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
+        # The selectors import these models: loaded only when a page is rendered.
         from .selectors import instrument_page_context
 
         context = super().get_context(request, *args, **kwargs)
@@ -595,6 +607,11 @@ ACTIVE_STATUSES = (
     BookingStatus.CONFIRMED,
     BookingStatus.COMPLETED,
 )
+# Bookings that still hold a slot and have not been used: they may be cancelled (by the facility at any
+# time before they end, by the enterprise up to the cancellation deadline).
+CANCELLABLE_STATUSES = (BookingStatus.REQUESTED, BookingStatus.APPROVED, BookingStatus.CONFIRMED)
+# A transition note that says the booking was approved automatically: not shown to people.
+AUTO_NOTE = "auto"
 
 
 class Booking(models.Model):
@@ -655,31 +672,63 @@ class Booking(models.Model):
     def is_active(self):
         return self.status in ACTIVE_STATUSES
 
+    # What may happen next (the services check the same states; these tell the pages which actions to show).
+    @property
+    def can_be_approved(self):
+        """Approved or rejected by the facility."""
+        return self.status == BookingStatus.REQUESTED
+
+    @property
+    def can_be_confirmed(self):
+        """Confirmed once paid or invoiced."""
+        return self.status == BookingStatus.APPROVED
+
+    @property
+    def can_be_cancelled(self):
+        return self.status in CANCELLABLE_STATUSES
+
+    @property
+    def has_started(self):
+        return self.start <= timezone.now()
+
+    @property
+    def can_be_completed(self):
+        """Usage recorded: confirmed and started."""
+        return self.status == BookingStatus.CONFIRMED and self.has_started
+
+    @property
+    def can_be_marked_no_show(self):
+        return self.status in (BookingStatus.APPROVED, BookingStatus.CONFIRMED) and self.has_started
+
     @property
     def has_confirmation(self):
         """Confirmed (or since completed): its confirmation can be printed."""
         return self.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
 
 
-class BookingTransition(models.Model):
-    """Who moved a booking from one state to another, and when."""
+class BookingTransition(StateChange):
+    """Who moved a booking from one state to another, and when: `BookingTransition.move(booking, ...)`
+    is the one way a booking changes state."""
+
+    subject_field = "booking"
+    state_field = "status"
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="transitions")
     from_status = models.CharField(_("from"), max_length=16, choices=BookingStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=16, choices=BookingStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    at = models.DateTimeField(_("at"), auto_now_add=True)
-    note = models.CharField(_("note"), max_length=500, blank=True)
 
-    class Meta:
+    class Meta(StateChange.Meta):
         verbose_name = _("booking transition")
         verbose_name_plural = _("booking transitions")
         ordering = ["at", "pk"]
 
     def __str__(self):
         return f"{self.booking_id}: {self.from_status} → {self.to_status}"
+
+    @property
+    def shown_note(self):
+        """The note as people see it (none for an automatic approval)."""
+        return "" if self.note == AUTO_NOTE else self.note
 
 
 class UsageRecord(models.Model):

@@ -45,7 +45,7 @@ class BookingPayable(Payable):
         )
 
     def lock(self, subject):
-        return services._lock_booking(subject)
+        return services.lock_booking(subject)
 
     def label(self, subject):
         return _("Booking #%(n)s") % {"n": subject.pk}

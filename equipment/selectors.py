@@ -3,17 +3,17 @@
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from marketplace.accounts import selectors as account_selectors
-from marketplace.accounts.models import Membership, Organization, Role
-from marketplace.core.ids import id_or_404
+from marketplace.accounts.models import Organization, Role
 
 from . import availability
 from .models import ACTIVE_STATUSES, Blackout, Booking, BookingStatus, InstrumentPage, OpeningHours
+from .rates import compute_hourly_rate, tier_rates
 
 MANAGER_ROLES = [Role.FACILITY_MANAGER, Role.TTO_OFFICER]
 
@@ -42,24 +42,16 @@ def is_manager(user) -> bool:
     return user.is_authenticated and (user.is_staff or managed_institutes(user).exists())
 
 
-def managers_of(institute_id):
-    User = get_user_model()
-    return User.objects.filter(
-        is_active=True,
-        pk__in=Membership.objects.filter(organization_id=institute_id, role=Role.FACILITY_MANAGER).values("user_id"),
-    )
-
-
 def live_instruments():
     return InstrumentPage.objects.live().public().filter(institute__isnull=False)
 
 
 def instrument_for_booking_or_404(pk):
-    return live_instruments().select_related("institute", "category").filter(pk=id_or_404(pk)).first() or _raise404()
+    return live_instruments().select_related("institute", "category").filter(pk=pk).first() or _raise404()
 
 
 def instrument_for_manager_or_404(user, pk):
-    instrument = InstrumentPage.objects.select_related("institute").filter(pk=id_or_404(pk)).first()
+    instrument = InstrumentPage.objects.select_related("institute").filter(pk=pk).first()
     if instrument is None or not can_manage(user, instrument.institute_id):
         raise Http404
     return instrument
@@ -79,7 +71,7 @@ def bookings_of_buyer(user):
 
 
 def booking_for_buyer_or_404(user, pk):
-    booking = bookings_of_buyer(user).filter(pk=id_or_404(pk)).first()
+    booking = bookings_of_buyer(user).filter(pk=pk).first()
     if booking is None:
         raise Http404
     return booking
@@ -87,7 +79,7 @@ def booking_for_buyer_or_404(user, pk):
 
 def booking_for_buyer_or_manager_or_404(user, pk):
     """A booking the user bought or manages."""
-    booking = (bookings_of_buyer(user) | bookings_managed_by(user)).filter(pk=id_or_404(pk)).first()
+    booking = (bookings_of_buyer(user) | bookings_managed_by(user)).filter(pk=pk).first()
     if booking is None:
         raise Http404
     return booking
@@ -101,7 +93,7 @@ def bookings_managed_by(user):
 
 
 def booking_for_manager_or_404(user, pk):
-    booking = bookings_managed_by(user).filter(pk=id_or_404(pk)).first()
+    booking = bookings_managed_by(user).filter(pk=pk).first()
     if booking is None:
         raise Http404
     return booking
@@ -207,7 +199,7 @@ def week_calendar(instrument, week_start: date, now=None):
     start = timezone.make_aware(datetime.combine(week_start, datetime.min.time()))
     end = start + timedelta(days=7)
     hours, blackouts, busy = availability_data([instrument.pk], start, end)
-    return availability.week_grid(
+    days, rows = availability.week_grid(
         instrument,
         week_start,
         now=now,
@@ -215,6 +207,22 @@ def week_calendar(instrument, week_start: date, now=None):
         blackouts=blackouts[instrument.pk],
         busy=busy[instrument.pk],
     )
+    return days, [(t, [_week_cell(day, state) for day, state in cells]) for t, cells in rows]
+
+
+# What a cell of the week calendar shows, by its state.
+SLOT_LABELS = {
+    "free": gettext_lazy("free"),
+    "busy": gettext_lazy("busy"),
+    "blackout": gettext_lazy("closed"),
+    "past": "–",
+    "closed": "",
+}
+
+
+def _week_cell(day, state):
+    """A cell of the week calendar: its state (a CSS class), its label, and whether it links to booking."""
+    return {"day": day, "state": state, "label": SLOT_LABELS[state], "bookable": state == "free"}
 
 
 def _week_start(request):
@@ -230,8 +238,6 @@ def _week_start(request):
 
 
 def instrument_page_context(instrument, request):
-    from .rates import compute_hourly_rate, tier_rates
-
     week_start = _week_start(request)
     days, rows = week_calendar(instrument, week_start)
     today = timezone.localdate()
@@ -250,3 +256,25 @@ def instrument_page_context(instrument, request):
         "can_book": bool(user and user.is_authenticated and account_selectors.enterprises_of(user).exists()),
         "can_manage": bool(user and can_manage(user, instrument.institute_id)),
     }
+
+
+# --- sections on shared pages (home page, institute page; registered in navigation.py) ------------------
+
+
+def featured_instruments(limit=6):
+    """A few recently published instruments for the home page."""
+    return list(
+        live_instruments().select_related("institute", "category", "main_photo").order_by("-first_published_at")[:limit]
+    )
+
+
+def instruments_of(organization, limit=12):
+    """Live instruments of one institute, cheapest first (for its institute page)."""
+    if organization is None:
+        return []
+    return list(
+        live_instruments()
+        .filter(institute=organization)
+        .select_related("institute", "category", "main_photo")
+        .order_by("enterprise_rate")[:limit]
+    )

@@ -7,18 +7,18 @@ from . import views
 app_name = "equipment"
 
 urlpatterns = [
-    path("book/<str:instrument_id>/", views.book, name="book"),
+    path("book/<id:instrument_id>/", views.book, name="book"),
     path("bookings/", views.my_bookings, name="my_bookings"),
-    path("bookings/<str:pk>/", views.booking_detail, name="booking"),
-    path("bookings/<str:pk>/cancel/", views.cancel, name="cancel"),
-    path("bookings/<str:pk>/confirmation.pdf", views.booking_confirmation, name="booking_confirmation"),
+    path("bookings/<id:pk>/", views.booking_detail, name="booking"),
+    path("bookings/<id:pk>/cancel/", views.cancel, name="cancel"),
+    path("bookings/<id:pk>/confirmation.pdf", views.booking_confirmation, name="booking_confirmation"),
     path("calendar/reset/", views.reset_calendar, name="reset_calendar"),
-    path("calendar/instrument/<str:pk>.ics", views.instrument_ical, name="instrument_ical"),
+    path("calendar/instrument/<id:pk>.ics", views.instrument_ical, name="instrument_ical"),
     path("calendar/me/<str:token>.ics", views.my_ical, name="my_ical"),
     path("manage/", views.manage, name="manage"),
-    path("manage/bookings/<str:pk>/", views.manage_booking, name="manage_booking"),
-    path("manage/bookings/<str:pk>/<slug:action>/", views.manage_action, name="manage_action"),
-    path("manage/instruments/<str:pk>/", views.manage_instrument, name="manage_instrument"),
-    path("manage/qualifications/<str:pk>/revoke/", views.revoke_qualification, name="revoke_qualification"),
-    path("manage/blackouts/<str:pk>/remove/", views.remove_blackout, name="remove_blackout"),
+    path("manage/bookings/<id:pk>/", views.manage_booking, name="manage_booking"),
+    path("manage/bookings/<id:pk>/<slug:action>/", views.manage_action, name="manage_action"),
+    path("manage/instruments/<id:pk>/", views.manage_instrument, name="manage_instrument"),
+    path("manage/qualifications/<id:pk>/revoke/", views.revoke_qualification, name="revoke_qualification"),
+    path("manage/blackouts/<id:pk>/remove/", views.remove_blackout, name="remove_blackout"),
 ]

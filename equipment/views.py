@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,7 +15,8 @@ from django.views.decorators.http import require_POST
 
 from marketplace.accounts import selectors as account_selectors
 from marketplace.core.catalogue_cache import CachedCountPaginator
-from marketplace.core.ids import id_or_404
+from marketplace.core.forms import apply_errors, flash_errors
+from marketplace.core.links import absolute_url
 from marketplace.core.pagecache import cache_anonymous_page
 from marketplace.core.pdf import pdf_response
 from marketplace.core.search import pages_with_ids, search_ids
@@ -25,30 +25,16 @@ from marketplace.payments import services as payment_services
 from . import calendars, selectors, services
 from .filters import InstrumentFilter
 from .forms import BlackoutForm, BookingForm, ConfirmForm, QualificationForm, ReasonForm, UsageForm
-from .models import Blackout, BookingStatus, CalendarToken, Qualification
+from .models import CANCELLABLE_STATUSES, Blackout, BookingStatus, CalendarToken, InstrumentPage, Qualification
+from .rates import tier_for, tier_rate
 
 PAGE_SIZE = 20
-
-
-def _apply_errors(form, error):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
-def _flash_errors(request, error):
-    for message in getattr(error, "messages", [str(error)]):
-        messages.error(request, message)
 
 
 # --- browse ------------------------------------------------------------------------------------------
 
 
 def _search_ids(query):
-    from .models import InstrumentPage
-
     fields = ["title", "title_en", "summary", "summary_en", "manufacturer", "model_number"]
     return search_ids(InstrumentPage.objects.live(), query, fields)
 
@@ -102,12 +88,10 @@ def book(request, instrument_id):
                 purpose=data["purpose"],
             )
         except (ValidationError, PermissionDenied) as error:
-            _apply_errors(form, error if isinstance(error, ValidationError) else ValidationError(str(error)))
+            apply_errors(form, error)
         else:
             messages.success(request, _("Your booking request is recorded."))
             return redirect("equipment:booking", booking.pk)
-    from .rates import tier_for, tier_rate
-
     tier = tier_for(first, instrument)
     return render(
         request,
@@ -125,10 +109,11 @@ def my_bookings(request):
         bookings = bookings.filter(status=status)
     page = Paginator(bookings, PAGE_SIZE).get_page(request.GET.get("page"))
     token = CalendarToken.objects.filter(user=request.user).first()
+    calendar_url = absolute_url("equipment:my_ical", token.token) if token else ""
     return render(
         request,
         "equipment/my_bookings.html",
-        {"page_obj": page, "statuses": BookingStatus.choices, "status": status, "calendar_token": token},
+        {"page_obj": page, "statuses": BookingStatus.choices, "status": status, "calendar_url": calendar_url},
     )
 
 
@@ -169,7 +154,7 @@ def cancel(request, pk):
     try:
         services.cancel_booking(booking, actor=request.user, reason=form.cleaned_data.get("reason", ""))
     except ValidationError as error:
-        _flash_errors(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("The booking is cancelled."))
     return redirect("equipment:booking", booking.pk)
@@ -231,7 +216,6 @@ def manage_booking(request, pk):
             "usage_form": UsageForm(initial={"hours": booking.hours}),
             "confirm_form": ConfirmForm(),
             "reason_form": ReasonForm(),
-            "started": booking.start <= timezone.now(),
         },
     )
 
@@ -283,7 +267,7 @@ def manage_action(request, pk, action):
     try:
         run(booking, request.user, data)
     except (ValidationError, PermissionDenied) as error:
-        _flash_errors(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, str(done))
     next_url = request.POST.get("next", "")
@@ -307,7 +291,7 @@ def manage_instrument(request, pk):
                         instrument, data["user"], actor=request.user, valid_until=data["valid_until"], note=data["note"]
                     )
                 except ValidationError as error:
-                    _apply_errors(qualification_form, error)
+                    apply_errors(qualification_form, error)
                 else:
                     messages.success(request, _("Qualification granted."))
                     return redirect("equipment:manage_instrument", instrument.pk)
@@ -325,7 +309,7 @@ def manage_instrument(request, pk):
                         note=data["note"],
                     )
                 except ValidationError as error:
-                    _apply_errors(blackout_form, error)
+                    apply_errors(blackout_form, error)
                 else:
                     messages.success(request, _("Blackout added."))
                     return redirect("equipment:manage_instrument", instrument.pk)
@@ -339,7 +323,7 @@ def manage_instrument(request, pk):
             "qualification_form": qualification_form,
             "blackout_form": blackout_form,
             "upcoming": instrument.bookings.filter(
-                status__in=[BookingStatus.REQUESTED, BookingStatus.APPROVED, BookingStatus.CONFIRMED],
+                status__in=CANCELLABLE_STATUSES,
                 end__gt=timezone.now(),
             ).select_related("enterprise")[:50],
         },
@@ -350,13 +334,13 @@ def manage_instrument(request, pk):
 @login_required
 @require_POST
 def revoke_qualification(request, pk):
-    qualification = get_object_or_404(Qualification.objects.select_related("instrument"), pk=_int(pk))
+    qualification = get_object_or_404(Qualification.objects.select_related("instrument"), pk=pk)
     if not selectors.can_manage(request.user, qualification.instrument.institute_id):
         raise Http404
     try:
         services.revoke_qualification(qualification, actor=request.user)
     except ValidationError as error:
-        _flash_errors(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("Qualification revoked."))
     return redirect("equipment:manage_instrument", qualification.instrument_id)
@@ -365,16 +349,12 @@ def revoke_qualification(request, pk):
 @login_required
 @require_POST
 def remove_blackout(request, pk):
-    blackout = get_object_or_404(Blackout.objects.select_related("instrument"), pk=_int(pk))
+    blackout = get_object_or_404(Blackout.objects.select_related("instrument"), pk=pk)
     if not selectors.can_manage(request.user, blackout.instrument.institute_id):
         raise Http404
     services.remove_blackout(blackout, actor=request.user)
     messages.success(request, _("Blackout removed."))
     return redirect("equipment:manage_instrument", blackout.instrument_id)
-
-
-def _int(value):
-    return id_or_404(value)
 
 
 # --- calendars -----------------------------------------------------------------------------------
@@ -396,7 +376,3 @@ def my_ical(request, token):
     if token is None or not token.user.is_active:
         raise Http404
     return _ics(calendars.user_bookings_calendar(token.user), "my-bookings.ics")
-
-
-def booking_url(booking):
-    return reverse("equipment:booking", args=[booking.pk])

@@ -9,6 +9,7 @@ from wagtail.models import Page
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from . import services
 from .models import InstrumentCategory
 
 
@@ -36,8 +37,6 @@ def _refused(request, page, message):
 
 
 def _blocked_by_bookings(request, page, refusal):
-    from . import services
-
     bookings = services.page_change_blockers(page)
     if bookings:
         return _refused(request, page, refusal % {"bookings": services.describe_bookings(bookings)})
@@ -72,8 +71,6 @@ def refuse_moving_booked_instruments(request, page, destination):
 
 @hooks.register("before_delete_page")
 def refuse_deleting_booked_instruments(request, page):
-    from . import services
-
     refused = _blocked_by_bookings(
         request,
         page,
@@ -98,8 +95,6 @@ def refuse_deleting_booked_instruments(request, page):
 def refuse_bulk_changes_to_booked_instruments(request, action_type, objects, view):
     if action_type not in ("delete", "unpublish", "move"):
         return None
-    from . import services
-
     for page in (obj for obj in objects if isinstance(obj, Page)):
         bookings = services.page_change_blockers(page)
         if bookings or (action_type == "delete" and services.page_has_bookings(page)):

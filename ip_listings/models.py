@@ -31,6 +31,7 @@ from wagtail.search import index
 from cms.blocks import RICH_TEXT_FEATURES
 from cms.models import BilingualTitleMixin, TaxonomyTerm
 from cms.selectors import institute_for_page
+from marketplace.core.history import StateChange
 from marketplace.core.i18n import pick
 from marketplace.core.money import CurrencyField, MoneyField
 from marketplace.statistics.models import TransferEvent
@@ -234,6 +235,7 @@ class ResultPage(BilingualTitleMixin, Page):
         return super().save(*args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
+        # The selectors import these models: loaded only when a page is rendered.
         from .selectors import result_page_context
 
         context = super().get_context(request, *args, **kwargs)
@@ -378,10 +380,6 @@ class LicenceOffer(Orderable):
         return f"{self.get_mode_display()} · {self.scope_label}"
 
     @property
-    def is_blocking(self):
-        return self.mode in BLOCKING_MODES
-
-    @property
     def field_of_use_label(self):
         return self.field_of_use.display_name if self.field_of_use_id else str(_("All fields of use"))
 
@@ -390,6 +388,7 @@ class LicenceOffer(Orderable):
         return f"{self.field_of_use_label} · {self.get_territory_display()}"
 
     def clean(self):
+        # scope imports these models (modes, statuses): loaded only when an offer is cleaned.
         from .scope import offer_errors
 
         errors = offer_errors(
@@ -525,8 +524,12 @@ class LicenceAgreement(models.Model):
         return self.number
 
     @property
-    def is_blocking(self):
-        return self.mode in BLOCKING_MODES
+    def is_active(self):
+        return self.status == AgreementStatus.ACTIVE
+
+    @property
+    def awaits_payment(self):
+        return self.status == AgreementStatus.AWAITING_PAYMENT
 
     @property
     def field_of_use_label(self):
@@ -542,6 +545,10 @@ class InquiryStage(models.TextChoices):
     TERMS_PROPOSED = "terms_proposed", _("Terms proposed")
     AGREED = "agreed", _("Agreed")
     DECLINED = "declined", _("Declined")
+
+
+# Stages that end an inquiry: no further message or change.
+CLOSED_STAGES = (InquiryStage.DECLINED,)
 
 
 class Inquiry(models.Model):
@@ -593,6 +600,10 @@ class Inquiry(models.Model):
     def __str__(self):
         return self.subject
 
+    @property
+    def is_closed(self):
+        return self.stage in CLOSED_STAGES
+
 
 class InquiryMessage(models.Model):
     inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="messages", verbose_name=_("inquiry"))
@@ -612,21 +623,20 @@ class InquiryMessage(models.Model):
         return f"{self.inquiry_id} · {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class InquiryStageChange(models.Model):
-    """Who moved an inquiry from one stage to the next, and when (append-only)."""
+class InquiryStageChange(StateChange):
+    """Who moved an inquiry from one stage to the next, and when (append-only):
+    `InquiryStageChange.move(inquiry, ...)` is the one way an inquiry changes stage."""
+
+    subject_field = "inquiry"
+    state_field = "stage"
 
     inquiry = models.ForeignKey(
         Inquiry, on_delete=models.CASCADE, related_name="stage_changes", verbose_name=_("inquiry")
     )
     from_stage = models.CharField(_("from"), max_length=16, choices=InquiryStage.choices, blank=True)
     to_stage = models.CharField(_("to"), max_length=16, choices=InquiryStage.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
-    )
-    note = models.CharField(_("note"), max_length=500, blank=True)
-    at = models.DateTimeField(_("at"), auto_now_add=True)
 
-    class Meta:
+    class Meta(StateChange.Meta):
         verbose_name = _("inquiry stage change")
         verbose_name_plural = _("inquiry stage changes")
         ordering = ["at", "pk"]

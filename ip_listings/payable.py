@@ -31,7 +31,7 @@ class AgreementPayable(Payable):
         )
 
     def lock(self, subject):
-        return services._lock_agreement(subject)
+        return services.lock_agreement(subject)
 
     def label(self, subject):
         return _("Licence agreement %(n)s") % {"n": subject.number}

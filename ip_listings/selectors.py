@@ -8,15 +8,14 @@ from django.http import Http404
 
 from marketplace.accounts import selectors as account_selectors
 from marketplace.accounts.models import Organization, Role
-from marketplace.core.ids import id_or_404
 
 from . import scope
 from .models import (
     BLOCKING_MODES,
+    CLOSED_STAGES,
     AgreementStatus,
     ImpactReport,
     Inquiry,
-    InquiryStage,
     LicenceAgreement,
     LicenceOffer,
     ResultPage,
@@ -69,14 +68,14 @@ def inquiries_for(user, *, as_buyer=None):
 
 
 def agreement_for_user_or_404(user, pk):
-    agreement = agreements_for(user).filter(pk=id_or_404(pk)).first()
+    agreement = agreements_for(user).filter(pk=pk).first()
     if agreement is None:
         raise Http404
     return agreement
 
 
 def inquiry_for_user_or_404(user, pk):
-    inquiry = inquiries_for(user).filter(pk=id_or_404(pk)).first()
+    inquiry = inquiries_for(user).filter(pk=pk).first()
     if inquiry is None:
         raise Http404
     return inquiry
@@ -86,7 +85,7 @@ def tto_queue(user):
     """What waits for the TTO: open inquiries, express agreements awaiting payment."""
     inquiries = inquiries_for(user, as_buyer=False)
     return {
-        "open_inquiries": inquiries.exclude(stage__in=[InquiryStage.DECLINED]).filter(agreement__isnull=True),
+        "open_inquiries": inquiries.exclude(stage__in=CLOSED_STAGES).filter(agreement__isnull=True),
         "awaiting_payment": agreements_for(user, as_buyer=False).filter(status=AgreementStatus.AWAITING_PAYMENT),
     }
 
@@ -103,18 +102,14 @@ def live_results():
 
 
 def result_for_inquiry_or_404(pk):
-    result = live_results().select_related("institute").filter(pk=id_or_404(pk)).first()
+    result = live_results().select_related("institute").filter(pk=pk).first()
     if result is None:
         raise Http404
     return result
 
 
 def offer_or_404(pk):
-    offer = (
-        LicenceOffer.objects.select_related("result", "field_of_use", "result__institute")
-        .filter(pk=id_or_404(pk))
-        .first()
-    )
+    offer = LicenceOffer.objects.select_related("result", "field_of_use", "result__institute").filter(pk=pk).first()
     if offer is None:
         raise Http404
     return offer
@@ -215,3 +210,18 @@ def results_of_institute(institute, limit=6):
 
 def latest_results(limit=6):
     return live_results().select_related("institute", "field").order_by("-first_published_at")[:limit]
+
+
+# --- sections on shared pages (home page, institute page; registered in navigation.py) ------------------
+
+
+def institute_results(organization, limit=6):
+    """The latest live results of an institute, with their available offers (for the institute page)."""
+    if organization is None:
+        return []
+    return annotate_availability(results_of_institute(organization, limit))
+
+
+def home_results(limit=6):
+    """The latest live results of every institute, with their available offers (for the home page)."""
+    return annotate_availability(latest_results(limit))

@@ -2,10 +2,10 @@
 
 from django_tasks import task
 
+from .services import send_impact_reminders
+
 
 @task()
 def send_impact_reminders_task() -> int:
     """Quarterly: ask licensees with active agreements to report the quarter's impact."""
-    from .services import send_impact_reminders
-
     return send_impact_reminders()

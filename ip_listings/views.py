@@ -11,6 +11,8 @@ from django.views.decorators.http import require_POST
 
 from marketplace.accounts import selectors as account_selectors
 from marketplace.core.catalogue_cache import CachedCountPaginator
+from marketplace.core.forms import apply_errors, flash_errors
+from marketplace.core.ids import id_or_404
 from marketplace.core.pagecache import cache_anonymous_page
 from marketplace.core.pdf import pdf_response
 from marketplace.core.search import pages_with_ids, search_ids
@@ -30,21 +32,6 @@ from .forms import (
 from .models import TRL, AgreementStatus, InquiryStage, ResultPage
 
 PAGE_SIZE = 20
-
-
-def _apply_errors(form, error):
-    if isinstance(error, PermissionDenied):
-        form.add_error(None, str(error))
-    elif hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
-def _flash(request, error):
-    for message in getattr(error, "messages", [str(error)]):
-        messages.error(request, message)
 
 
 # --- browse ------------------------------------------------------------------------------------------
@@ -104,7 +91,7 @@ def accept_offer(request, offer_id):
                 accept_terms=form.cleaned_data["accept_terms"],
             )
         except (ValidationError, PermissionDenied) as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Your licence agreement is created."))
             return redirect("ip_listings:agreement", agreement.pk)
@@ -138,8 +125,8 @@ def _agreement_context(request, agreement):
     return {
         "agreement": agreement,
         "terms": agreement.terms,
-        "is_tto": services._is_tto(request.user, agreement.institute_id),
-        "is_licensee": services._is_buyer(request.user, agreement.enterprise_id),
+        "is_tto": services.is_tto(request.user, agreement.institute_id),
+        "is_licensee": services.is_buyer(request.user, agreement.enterprise_id),
     }
 
 
@@ -186,7 +173,7 @@ def confirm_payment(request, pk):
             agreement, actor=request.user, reference=form.cleaned_data.get("reference", "")
         )
     except (ValidationError, PermissionDenied) as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("Payment confirmed; the agreement is active."))
     return redirect("ip_listings:agreement", agreement.pk)
@@ -199,7 +186,7 @@ def cancel_agreement(request, pk):
     try:
         services.cancel_agreement(agreement, actor=request.user, reason=request.POST.get("reason", ""))
     except (ValidationError, PermissionDenied) as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("The agreement is cancelled."))
     return redirect("ip_listings:agreement", agreement.pk)
@@ -225,7 +212,7 @@ def report_impact(request, pk):
                 note=data["note"],
             )
         except (ValidationError, PermissionDenied) as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Thank you: your impact report is recorded."))
             return redirect("ip_listings:agreement", agreement.pk)
@@ -245,7 +232,7 @@ def open_inquiry(request, result_id):
     result = selectors.result_for_inquiry_or_404(result_id)
     offer = None
     if request.GET.get("offer") or request.POST.get("offer"):
-        offer = selectors.offer_or_404(request.POST.get("offer") or request.GET.get("offer"))
+        offer = selectors.offer_or_404(id_or_404(request.POST.get("offer") or request.GET.get("offer")))
         if offer.result_id != result.pk:
             raise Http404
     enterprises = account_selectors.enterprises_of(request.user)
@@ -265,7 +252,7 @@ def open_inquiry(request, result_id):
                 message=data["message"],
             )
         except (ValidationError, PermissionDenied) as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Your inquiry is sent to the technology-transfer office."))
             return redirect("ip_listings:inquiry", inquiry.pk)
@@ -293,10 +280,8 @@ def inquiries(request):
 @login_required
 def inquiry_detail(request, pk):
     inquiry = selectors.inquiry_for_user_or_404(request.user, pk)
-    side = services._side(request.user, inquiry)
-    allowed = services.ALLOWED_TRANSITIONS.get(inquiry.stage, set())
-    if side == "enterprise":
-        allowed = {to for to in allowed if (inquiry.stage, to) in services.BUYER_TRANSITIONS}
+    side = services.side_of(request.user, inquiry)
+    allowed = services.next_stages(inquiry, side)
     stage_choices = [(value, label) for value, label in InquiryStage.choices if value in allowed]
     stage_form = StageForm()
     stage_form.fields["stage"].choices = stage_choices
@@ -328,7 +313,7 @@ def post_message(request, pk):
     try:
         services.post_message(inquiry, author=request.user, body=form.cleaned_data["body"])
     except (ValidationError, PermissionDenied) as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("Message sent."))
     return redirect("ip_listings:inquiry", inquiry.pk)
@@ -342,7 +327,7 @@ def move_inquiry(request, pk):
     try:
         services.move_inquiry(inquiry, stage, actor=request.user, note=request.POST.get("note", ""))
     except (ValidationError, PermissionDenied) as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("Stage updated."))
     return redirect("ip_listings:inquiry", inquiry.pk)
@@ -351,7 +336,7 @@ def move_inquiry(request, pk):
 @login_required
 def record_agreement(request, pk):
     inquiry = selectors.inquiry_for_user_or_404(request.user, pk)
-    if services._side(request.user, inquiry) != "institute":
+    if services.side_of(request.user, inquiry) != "institute":
         raise Http404
     form = RecordAgreementForm(request.POST or None, offer=inquiry.offer)
     if request.method == "POST" and form.is_valid():
@@ -359,7 +344,7 @@ def record_agreement(request, pk):
         try:
             agreement = services.record_agreement(inquiry, actor=request.user, **data)
         except (ValidationError, PermissionDenied) as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("The agreement is recorded."))
             return redirect("ip_listings:agreement", agreement.pk)

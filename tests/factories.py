@@ -39,7 +39,7 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
 
 def make_institute(name="测试研究院", name_en="Test Institute", **kwargs):
     """An institute with its page, groups and workflow, as platform staff would create it."""
-    from cms.services import create_institute
+    from marketplace.accounts.services import create_institute
 
     return create_institute(name=name, name_en=name_en, **kwargs)
 

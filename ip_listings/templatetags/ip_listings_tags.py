@@ -3,7 +3,7 @@
 from django import template
 from django.utils.translation import get_language
 
-from ip_listings.models import TRL, DealMode, InquiryStage, IPKind, RegistrationStatus, Territory
+from ip_listings.models import DealMode, InquiryStage, IPKind, RegistrationStatus, Territory
 
 register = template.Library()
 
@@ -41,14 +41,6 @@ def registration_status(value):
 
 
 @register.filter
-def trl_label(value):
-    try:
-        return TRL(int(value)).label
-    except (TypeError, ValueError):
-        return value
-
-
-@register.filter
 def bilingual(data, key):
     """data[key + "_en"] in English when it is set, else data[key] (for frozen snapshots)."""
     if not isinstance(data, dict):
@@ -56,31 +48,3 @@ def bilingual(data, key):
     if (get_language() or "").startswith("en") and data.get(f"{key}_en"):
         return data[f"{key}_en"]
     return data.get(key, "")
-
-
-@register.simple_tag
-def institute_results(organization, limit=6):
-    """The latest live results of an institute, with their available offers (for the institute page)."""
-    from ip_listings import selectors
-
-    if organization is None:
-        return []
-    return selectors.annotate_availability(selectors.results_of_institute(organization, limit))
-
-
-@register.simple_tag
-def latest_results(limit=6):
-    from ip_listings import selectors
-
-    return selectors.annotate_availability(selectors.latest_results(limit))
-
-
-@register.simple_tag(takes_context=True)
-def ip_roles(context):
-    """{'buyer': bool, 'tto': bool} for the signed-in user (dashboard links)."""
-    from ip_listings import selectors
-
-    user = context.get("user")
-    if user is None or not user.is_authenticated:
-        return {"buyer": False, "tto": False}
-    return {"buyer": selectors.is_buyer(user), "tto": selectors.is_tto(user)}

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from .models import Organization, Role
+from .services import add_membership, announce_institute, create_institute
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -182,10 +183,6 @@ def demo_user(email, first_name, last_name, *, staff=False, superuser=False, lan
 
 
 def seed(progress):
-    from cms.services import create_institute, provision_institute
-
-    from .services import add_membership
-
     demo_user("admin@example.com", "平台", "管理员", staff=True, superuser=True)
 
     for slug, name, name_en, province, city, domain in progress(INSTITUTES, "institutes"):
@@ -202,7 +199,7 @@ def seed(progress):
                 bank_details=f"{name} · 中国工商银行 {city}分行 · 账号 6222 0000 {zlib.crc32(slug.encode()) % 10000:04d}",  # noqa: E501
             )
         else:
-            provision_institute(organization)
+            announce_institute(organization)  # seeded again: the CMS repairs what is missing
         people = [("tto", Role.TTO_OFFICER, "技术转移", "专员")]
         if slug in STAFFED_INSTITUTES:
             people += [

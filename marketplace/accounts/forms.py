@@ -1,8 +1,10 @@
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
+
+from marketplace.core.links import absolute_url
 
 from .models import Organization, Role, roles_for_kind
 from .validators import validate_visible_text
@@ -125,3 +127,11 @@ class OTPTokenForm(forms.Form):
 
     def clean_token(self):
         return self.cleaned_data["token"].strip()
+
+
+class ResetPasswordForm(PasswordResetForm):
+    """Django's password reset, whose email link is built like every other email's (`absolute_url`)."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        context["url"] = absolute_url("accounts:password_reset_confirm", uidb64=context["uid"], token=context["token"])
+        super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)

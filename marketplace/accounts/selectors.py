@@ -2,8 +2,6 @@
 
 from django.http import Http404
 
-from marketplace.core.ids import id_or_404
-
 from .models import ENTERPRISE_ROLES, INSTITUTE_ROLES, Membership, Organization, Role, User
 
 
@@ -60,18 +58,22 @@ def can_invite(user, organization) -> bool:
     return user.is_staff or has_role(user, organization, [Role.TTO_OFFICER])
 
 
+def opens_back_office(user) -> bool:
+    """Whether the account page offers a link to the Wagtail admin (staff, or anyone in a group)."""
+    return user.is_authenticated and (user.is_staff or user.groups.exists())
+
+
 def can_view_members(user, organization) -> bool:
     return user.is_authenticated and (user.is_staff or is_member(user, organization))
 
 
 def organization_for_member_or_404(user, pk):
-    """The organisation `pk` if the user belongs to it (or is staff); 404 otherwise.
-
-    A forged or foreign id answers exactly like a missing one.
+    """The organisation `pk` (an id from the URL, `<id:pk>`) if the user belongs to it (or is staff); 404
+    otherwise. A foreign id answers exactly like a missing one.
     """
     try:
-        organization = Organization.objects.get(pk=id_or_404(pk))
-    except (Organization.DoesNotExist, TypeError, ValueError):
+        organization = Organization.objects.get(pk=pk)
+    except Organization.DoesNotExist:
         raise Http404 from None
     if not can_view_members(user, organization):
         raise Http404

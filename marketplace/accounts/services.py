@@ -8,17 +8,19 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from marketplace.core.emails import notify
+from marketplace.core.emails import display, notify
+from marketplace.core.links import absolute_url
+from marketplace.core.locking import lock, locked
 
 from . import selectors
 from .models import Invitation, Membership, Organization, Role, roles_for_kind
+from .signals import institute_created, memberships_changed
 from .tokens import email_verification_token
 from .validators import validate_visible_text
 
@@ -27,10 +29,6 @@ User = get_user_model()
 
 def normalize_email(email: str) -> str:
     return User.objects.normalize_email((email or "").strip()).lower()
-
-
-def email_taken(email: str) -> bool:
-    return User.objects.filter(email__iexact=normalize_email(email)).exists()
 
 
 def unique_slug(base: str, model=Organization, field="slug", max_length=80) -> str:
@@ -45,7 +43,7 @@ def unique_slug(base: str, model=Organization, field="slug", max_length=80) -> s
 def verification_url(user) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = email_verification_token.make_token(user)
-    return settings.SITE_URL + reverse("accounts:verify", args=[uid, token])
+    return absolute_url("accounts:verify", uid, token)
 
 
 @transaction.atomic
@@ -89,8 +87,8 @@ def register_enterprise(
             "accounts/email/signup_attempt",
             {
                 "name": str(existing),
-                "login_url": settings.SITE_URL + reverse("accounts:login"),
-                "reset_url": settings.SITE_URL + reverse("accounts:password_reset"),
+                "login_url": absolute_url("accounts:login"),
+                "reset_url": absolute_url("accounts:password_reset"),
                 "verified": existing.email_verified_at is not None or existing.is_active,
             },
         )
@@ -190,15 +188,18 @@ def flag_if_lookalike(organization):
     organization.resembles = other
     organization.save(update_fields=["name_flagged", "resembles"])
     context = {
-        "organization": organization.name,
-        "organization_en": organization.name_en,
-        "other": other.name,
-        "other_en": other.name_en,
-        "url": settings.SITE_URL + reverse("organization:edit", args=[organization.pk]),
+        "organization": both_names(organization),
+        "other": both_names(other),
+        "url": absolute_url("organization:edit", organization.pk),
     }
     for person in User.objects.filter(is_staff=True, is_active=True).exclude(email=""):
         notify(person, "accounts/email/lookalike_organisation", context)
     return other
+
+
+def both_names(organization) -> str:
+    """Both names of an organisation, for platform staff comparing them: "名称 (Name)", or the one it has."""
+    return " ".join(filter(None, [organization.name, f"({organization.name_en})" if organization.name_en else ""]))
 
 
 def user_for_verification(uidb64: str, token: str):
@@ -225,7 +226,7 @@ def verify_email(uidb64: str, token: str, *, password=None, same_browser=False):
     user = user_for_verification(uidb64, token)
     if user is None:
         return None
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = lock(User.objects, pk=user.pk)
     if not same_browser:
         if hit_limit(f"accounts:verify-password:{user.pk}", 5, 15 * 60):
             return None
@@ -247,20 +248,31 @@ def add_membership(user, organization, role):
     return membership
 
 
-@transaction.atomic
-def remove_membership(actor, membership):
-    if not selectors.can_invite(actor, membership.organization):
-        raise PermissionDenied
-    user = membership.user
-    membership.delete()
-    sync_admin_groups(user)
-
-
 def sync_admin_groups(user):
-    """Put the user in exactly the institute groups their memberships call for."""
-    from cms.services import sync_user_groups  # the institute groups are the CMS's business
+    """Announce that the user's memberships changed: the CMS puts them in exactly the institute groups
+    their memberships call for (`signals.memberships_changed`)."""
+    memberships_changed.send(sender=Membership, user=user)
 
-    sync_user_groups(user)
+
+@transaction.atomic
+def create_institute(*, name, name_en="", slug=None, city="", province="", **fields) -> Organization:
+    """Create an institute organisation; the apps that serve institutes (the CMS) provision it."""
+    organization = Organization.objects.create(
+        kind=Organization.Kind.INSTITUTE,
+        name=name,
+        name_en=name_en,
+        slug=slug or unique_slug(name_en or name),
+        city=city,
+        province=province,
+        **fields,
+    )
+    announce_institute(organization)
+    return organization
+
+
+def announce_institute(organization):
+    """Tell the apps that serve institutes that `organization` exists (idempotent receivers)."""
+    institute_created.send(sender=Organization, organization=organization)
 
 
 @transaction.atomic
@@ -289,11 +301,10 @@ def invite(*, inviter, organization, email, role):
         existing or email,
         "accounts/email/invitation",
         {
-            "organization": organization.name,
-            "organization_en": organization.name_en or organization.name,
+            "organization": display(organization),
             "role": role,
             "inviter": str(inviter),
-            "url": settings.SITE_URL + reverse("accounts:invitation", args=[invitation.token]),
+            "url": absolute_url("accounts:invitation", invitation.token),
         },
         language=None if existing else (inviter.preferred_language or settings.LANGUAGE_CODE),
     )
@@ -310,14 +321,14 @@ def open_invitation_or_none(token):
 @transaction.atomic
 def accept_invitation(invitation, *, user=None, password=None, first_name="", last_name="", language=None):
     """Accept an open invitation, as the signed-in user or by creating the invited account."""
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation = lock(Invitation.objects, pk=invitation.pk)
     if not invitation.is_open:
         raise ValidationError(_("This invitation has expired or was already used."))
     validate_visible_text(first_name)
     validate_visible_text(last_name)
     existing = None
     if user is None:
-        existing = User.objects.select_for_update().filter(email__iexact=invitation.email).order_by("pk").first()
+        existing = locked(User.objects.filter(email__iexact=invitation.email)).order_by("pk").first()
         if existing is not None and not is_claimable(existing):
             raise ValidationError(_("An account with this email address exists: sign in to accept."))
     if user is None and existing is not None:

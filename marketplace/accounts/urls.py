@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from . import views
+from .forms import ResetPasswordForm
 
 app_name = "accounts"
 
@@ -18,6 +19,7 @@ urlpatterns = [
         "password-reset/",
         auth_views.PasswordResetView.as_view(
             template_name="accounts/password_reset.html",
+            form_class=ResetPasswordForm,
             email_template_name="accounts/email/password_reset_body.txt",
             subject_template_name="accounts/email/password_reset_subject.txt",
             success_url=reverse_lazy("accounts:password_reset_done"),
@@ -38,7 +40,7 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("", views.dashboard, name="dashboard"),
-    path("organisations/<str:pk>/members/", views.members, name="members"),
-    path("invitations/<int:pk>/revoke/", views.revoke_invitation, name="revoke_invitation"),
+    path("organisations/<id:pk>/members/", views.members, name="members"),
+    path("invitations/<id:pk>/revoke/", views.revoke_invitation, name="revoke_invitation"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
 ]

@@ -1,6 +1,8 @@
 import base64
 import io
 
+import qrcode
+import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
@@ -16,7 +18,8 @@ from django_otp import verify_token
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
-from marketplace.core.ids import id_or_404
+from marketplace.core import navigation
+from marketplace.core.forms import apply_errors
 
 from . import selectors, services, two_factor
 from .forms import (
@@ -34,14 +37,6 @@ UNVERIFIED_SESSION_KEY = "accounts_unverified_user"
 OTP_SETUP_SESSION_KEY = "accounts_otp_setup_key"
 
 BACKEND = "marketplace.accounts.backends.EmailOrUsernameBackend"
-
-
-def _apply_errors(form, error: ValidationError):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def signup(request):
@@ -67,7 +62,7 @@ def signup(request):
                 language=get_language(),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             # The same page whether the address was new or already registered (then its owner gets an email).
             if user is not None:
@@ -122,8 +117,15 @@ def resend_verification(request):
 
 @login_required
 def dashboard(request):
-    memberships = selectors.memberships_of(request.user)
-    return render(request, "accounts/dashboard.html", {"memberships": memberships})
+    return render(
+        request,
+        "accounts/dashboard.html",
+        {
+            "memberships": selectors.memberships_of(request.user),
+            "dashboard_groups": navigation.dashboard_groups(request.user),
+            "opens_back_office": selectors.opens_back_office(request.user),
+        },
+    )
 
 
 @login_required
@@ -143,7 +145,7 @@ def members(request, pk):
                     role=form.cleaned_data["role"],
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
                 return redirect("accounts:members", pk=organization.pk)
@@ -168,7 +170,7 @@ def members(request, pk):
 @login_required
 @require_POST
 def revoke_invitation(request, pk):
-    invitation = get_object_or_404(Invitation, pk=id_or_404(pk))
+    invitation = get_object_or_404(Invitation, pk=pk)
     # Another organisation's invitation answers exactly like a missing one.
     selectors.organization_for_member_or_404(request.user, invitation.organization_id)
     if not selectors.can_invite(request.user, invitation.organization):
@@ -208,7 +210,7 @@ def invitation(request, token):
                 language=get_language(),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             login(request, user, backend=BACKEND)
             messages.success(request, _("You have joined %(org)s.") % {"org": invite.organization})
@@ -224,9 +226,6 @@ def _next_url(request, default="accounts:dashboard"):
 
 
 def _qr_data_uri(text):
-    import qrcode
-    import qrcode.image.svg
-
     out = io.BytesIO()
     qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage).save(out)
     return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode()

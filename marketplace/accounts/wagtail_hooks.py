@@ -7,17 +7,14 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.models import register_snippet
 
 from .models import Organization
+from .services import announce_institute, flag_if_lookalike
 
 
 class OrganizationCreateView(CreateView):
     def save_instance(self):
         instance = super().save_instance()
         if instance.is_institute:
-            from cms.services import provision_institute
-
-            provision_institute(instance)
-        from .services import flag_if_lookalike
-
+            announce_institute(instance)
         flag_if_lookalike(instance)
         return instance
 
@@ -26,8 +23,6 @@ class OrganizationEditView(EditView):
     def save_instance(self):
         instance = super().save_instance()
         if {"name", "name_en"} & set(self.form.changed_data):
-            from .services import flag_if_lookalike
-
             flag_if_lookalike(instance)
         return instance
 

@@ -41,15 +41,6 @@ def format_money(amount, currency=None) -> str:
     return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency}"
 
 
-def to_minor_units(amount, currency=None) -> int:
-    """Stripe's integer minor units; only at the Stripe boundary."""
-    return int((quantize(amount) * 100).to_integral_value())
-
-
-def from_minor_units(value: int, currency=None) -> Decimal:
-    return quantize(Decimal(value) / 100)
-
-
 class MoneyField(models.DecimalField):
     """A DecimalField with the project's money precision."""
 

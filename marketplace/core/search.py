@@ -5,6 +5,7 @@ from functools import reduce
 from operator import and_, or_
 
 from django.db.models import Q
+from wagtail.models import Page
 
 from . import catalogue_cache
 
@@ -60,6 +61,4 @@ def pages_with_ids(ids):
     With the list itself, PostgreSQL applies it to the page model's own table only and walks the whole
     page table to join it (50 ms for 1,000 ids among 200,000 pages); through the page table, the join
     starts from the 1,000 pages (10 ms)."""
-    from wagtail.models import Page
-
     return Page.objects.filter(id__in=ids).values("id")

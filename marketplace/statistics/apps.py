@@ -8,6 +8,7 @@ class StatisticsConfig(AppConfig):
     verbose_name = _("Transfer statistics")
 
     def ready(self):
-        from . import signals  # it imports the models, loaded only now
+        from . import navigation, signals  # signals imports the models, loaded only now
 
         signals.connect()
+        navigation.register()

@@ -1,4 +1,5 @@
 import pytest
+from django.test import Client
 
 from tests.factories import PASSWORD
 
@@ -54,8 +55,6 @@ def test_public_pages_send_a_content_security_policy(client, institute):
 
 
 def test_changes_require_a_csrf_token(institute, tto):
-    from django.test import Client
-
     client = Client(enforce_csrf_checks=True)
     client.force_login(tto)
     response = client.post(

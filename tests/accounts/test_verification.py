@@ -1,9 +1,12 @@
 """Signing in before verifying says so and can send the link again; sign-up and reset reveal nothing."""
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from tests.accounts.test_signup import GOOD
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -14,8 +17,6 @@ PASSWORD1 = "a-long-unusual-passphrase-42"
 
 @pytest.fixture
 def unverified(client, django_capture_on_commit_callbacks):
-    from tests.accounts.test_signup import GOOD
-
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/accounts/signup/", GOOD)
     return User.objects.get(email="founder@microchip.example.com")
@@ -55,7 +56,6 @@ def test_the_link_is_sent_again_a_limited_number_of_times(
     assert "/accounts/verify/" in mailoutbox[-1].body
     assert "Too many links" in response.content.decode()
     # The newest link works (in another browser, with the password).
-    import re
 
     url = re.search(r"/accounts/verify/[^\s]+/", mailoutbox[-1].body).group(0)
     assert Client().post(url, {"password": PASSWORD1}).status_code == 302

@@ -1,4 +1,5 @@
 import pytest
+from django.core.exceptions import ValidationError
 
 from marketplace.accounts import services
 from marketplace.accounts.models import Role
@@ -44,15 +45,7 @@ def test_one_person_may_hold_several_roles(institute, researcher):
     assert set(researcher.groups.values_list("pk", flat=True)) == {access.staff_group_id, access.tto_group_id}
 
 
-def test_removing_a_membership_removes_its_group(institute, tto, researcher):
-    membership = researcher.memberships.get()
-    services.remove_membership(tto, membership)
-    assert not researcher.groups.exists()
-
-
 def test_a_buyer_role_is_refused_for_an_institute(institute, researcher):
-    from django.core.exceptions import ValidationError
-
     with pytest.raises(ValidationError):
         services.add_membership(researcher, institute, Role.BUYER)
     assert researcher.memberships.count() == 1

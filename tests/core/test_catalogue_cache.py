@@ -5,9 +5,14 @@ for anonymous visitors per language and per catalogue and availability version. 
 could see must reach the very next request.
 """
 
+import re
+
 import pytest
+from django.db import connection
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.translation import override
 
@@ -23,8 +28,6 @@ BROWSER = {"HTTP_USER_AGENT": "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0"}
 
 def found(response):
     """The "N instruments found" / "N results found" figure of a browse page."""
-    import re
-
     match = re.search(r"(\d+) (?:instruments?|results?) found", response.content.decode())
     assert match, "no count on the page"
     return int(match.group(1))
@@ -67,8 +70,6 @@ def test_result_count_follows_publication_and_deletion(client, institute):
 @pytest.mark.django_db
 def test_a_repeated_browse_page_does_not_count_again(client, institute, django_assert_max_num_queries):
     make_instrument(institute)
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as first:
         client.get("/instruments/")
@@ -222,7 +223,6 @@ def test_an_unpublished_listing_page_is_gone_at_once(client, page_cache, instrum
 def test_a_page_that_used_a_csrf_token_is_never_stored(page_cache, institute):
     request = RequestFactory().get("/somewhere/")
     request.COOKIES = {}
-    from django.http import HttpResponse
 
     def render():
         return HttpResponse(f"token {get_token(request)}")
@@ -285,8 +285,6 @@ def test_pages_offer_the_other_language_as_a_link(client):
 def test_the_browse_sort_and_search_indexes_exist():
     """The page title (sort by name) is indexed everywhere; on PostgreSQL, the search index's
     `title || body` expression has its GIN index (SQLite searches its own full-text tables)."""
-    from django.db import connection
-
     with connection.cursor() as cursor:
         page_indexes = connection.introspection.get_constraints(cursor, "wagtailcore_page")
         search_indexes = connection.introspection.get_constraints(cursor, "wagtailsearch_indexentry")

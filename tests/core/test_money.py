@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from marketplace.core.money import format_money, from_minor_units, quantize, to_minor_units
+from marketplace.core.money import format_money, quantize
 
 
 def test_quantize_rounds_half_up_once():
@@ -15,11 +15,6 @@ def test_quantize_rounds_half_up_once():
 def test_floats_are_refused():
     with pytest.raises(TypeError):
         quantize(1.1)
-
-
-def test_minor_units_round_trip():
-    assert to_minor_units(Decimal("1234.56")) == 123456
-    assert from_minor_units(123456) == Decimal("1234.56")
 
 
 def test_cny_is_the_default_currency_display():

@@ -10,6 +10,7 @@ import uuid
 from importlib import metadata
 from pathlib import Path
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache
@@ -46,7 +47,6 @@ def test_the_test_settings_use_redis_when_redis_url_is_set():
         assert backend == "django.core.cache.backends.locmem.LocMemCache"
         return
     assert backend == "django.core.cache.backends.redis.RedisCache"
-    import redis
 
     key = f"probe-{uuid.uuid4().hex}"
     cache.set(key, "shared", 30)

@@ -5,6 +5,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
 
 from marketplace.core.safe_export import append_xlsx_row, csv_cell, write_csv_row
@@ -35,8 +36,6 @@ def test_numbers_stay_numbers_negative_ones_included(number):
 
 
 def test_lazy_translations_and_none():
-    from django.utils.translation import gettext_lazy
-
     assert csv_cell(None) == ""
     assert csv_cell(gettext_lazy("Total")) == "Total"
 

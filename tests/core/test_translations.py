@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import polib
@@ -20,8 +21,6 @@ def test_every_zh_hans_catalogue_is_complete():
 
 def test_catalogue_placeholders_match_their_source():
     """A translation must keep every %(name)s placeholder, or rendering it fails."""
-    import re
-
     pattern = re.compile(r"%\(\w+\)s")
     bad = []
     for path in catalogues(Path(settings.BASE_DIR)):

@@ -1,9 +1,11 @@
 """Express licences: acceptance, the frozen terms, payment confirmation, cancellation."""
 
+import io
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from pypdf import PdfReader
 
 from ip_listings import services
 from ip_listings.models import AgreementSource, AgreementStatus, LicenceAgreement
@@ -60,7 +62,8 @@ def test_editing_the_offer_later_does_not_change_a_signed_agreement(client, resu
     assert agreement.terms["standard_terms"] != "New terms."
     assert agreement.terms["result"]["title"] == "柔性压力传感器"
     client.force_login(buyer)
-    text = client.get(f"/ip/agreements/{agreement.pk}/download/").content.decode()
+    pdf = PdfReader(io.BytesIO(client.get(f"/ip/agreements/{agreement.pk}/download/").content))
+    text = "\n".join(page.extract_text() for page in pdf.pages)
     assert "20,000.00" in text and "99,999" not in text and "New terms." not in text
 
 

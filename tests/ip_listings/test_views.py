@@ -1,10 +1,12 @@
 """Pages: browse with facets and constant queries, result page, express licence and inquiry flows, languages."""
 
+import io
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from pypdf import PdfReader
 
 from ip_listings.models import AgreementStatus, LicenceAgreement
 
@@ -117,7 +119,8 @@ def test_express_licence_flow_through_the_pages(client, result, buyer, enterpris
     agreement.refresh_from_db()
     assert agreement.status == AgreementStatus.ACTIVE
     download = client.get(f"/ip/agreements/{agreement.pk}/download/")
-    assert download["Content-Disposition"].startswith("attachment") and agreement.number in download.content.decode()
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(download.content)).pages)
+    assert download["Content-Disposition"].startswith("attachment") and agreement.number in text
     assert client.get(f"/ip/agreements/{agreement.pk}/document/").status_code == 200
     assert client.get("/ip/tto/").status_code == 200
 

@@ -31,7 +31,7 @@ from equipment import services as equipment_services
 from equipment.models import Booking
 from ip_listings.models import LicenceAgreement, LicenceOffer, ResultPage
 from ip_listings.scope import offer_errors
-from marketplace.core.money import from_minor_units, to_minor_units
+from marketplace.payments.gateway import major, minor
 from marketplace.payments.models import Payment, StripeEvent
 
 # The number of examples and derandomization come from the hypothesis profile (tests/conftest.py).
@@ -405,9 +405,9 @@ def test_express_accept_with_another_enterprises_id_creates_nothing(world, db, c
 @hsettings(max_examples=200, deadline=None)
 @given(amount=st.decimals(min_value=0, max_value=Decimal("999999999999.99"), places=2))
 def test_minor_units_keep_every_cent(amount):
-    minor = to_minor_units(amount, "CNY")
-    assert minor >= 0 and minor == int(amount * 100)
-    assert from_minor_units(minor, "CNY") == amount
+    cents = minor(amount, "CNY")
+    assert cents >= 0 and cents == int(amount * 100)
+    assert major(cents, "CNY") == amount
 
 
 @FEW
@@ -420,7 +420,7 @@ def test_minor_units_refuse_what_is_not_an_amount(amount):
     if value.is_finite():
         return
     with pytest.raises((InvalidOperation, ValueError, TypeError)):
-        to_minor_units(value, "CNY")
+        minor(value, "CNY")
 
 
 @FEW

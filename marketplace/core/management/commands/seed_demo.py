@@ -11,6 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from tqdm import tqdm
 
+from marketplace.accounts.models import Organization
+
 
 class Command(BaseCommand):
     help = "Create demo institutes, enterprises, users and listings (safe to run twice)."
@@ -24,8 +26,6 @@ class Command(BaseCommand):
     def handle(self, *args, if_empty=False, no_progress=False, **options):
         if getattr(settings, "ENVIRONMENT", "") == "production":
             raise CommandError("seed_demo refuses to run against a production configuration.")
-        from marketplace.accounts.models import Organization
-
         if if_empty and Organization.objects.exists():
             self.stdout.write("Database already has data; demo seeding skipped.")
             return

@@ -1,4 +1,4 @@
-"""State changes of the equipment app. Each booking transition is one function, in one transaction,
+"""Bookings: each transition is one function, in one transaction,
 recorded with who and when (BookingTransition), notified by email and, where it matters, written to the
 transfer ledger."""
 
@@ -16,54 +16,27 @@ from django.utils.translation import ngettext
 
 from marketplace.accounts import selectors as account_selectors
 from marketplace.accounts.models import Role
-from marketplace.core.emails import notify
+from marketplace.core.emails import display, notify
+from marketplace.core.links import absolute_url
 from marketplace.payments import services as payment_services
 
-from . import availability, ledger, selectors
-from .models import (
+from .. import availability, ledger, selectors
+from ..models import (
     ACTIVE_STATUSES,
+    AUTO_NOTE,
+    CANCELLABLE_STATUSES,
     Blackout,
     Booking,
     BookingMode,
     BookingStatus,
     BookingTransition,
-    CalendarToken,
-    InstrumentPage,
-    OpeningHours,
     Qualification,
     UsageRecord,
 )
-from .rates import price_for, tier_for, tier_rate
+from ..rates import price_for, tier_for, tier_rate
+from .shared import lock_booking, lock_instrument, require_manager
 
 MAX_USAGE_HOURS = Decimal("24")
-
-
-# --- helpers ---------------------------------------------------------------------------------------
-
-
-def _lock_instrument(instrument):
-    """Serialise bookings of one instrument: a row lock on PostgreSQL; on SQLite every transaction
-    already began with BEGIN IMMEDIATE (the database write lock), see settings."""
-    qs = InstrumentPage.objects.filter(pk=instrument.pk)
-    if settings.IS_POSTGRES:
-        qs = qs.select_for_update(of=("self",))
-    return qs.get()
-
-
-def _lock_booking(booking):
-    qs = Booking.objects.filter(pk=booking.pk)
-    if settings.IS_POSTGRES:
-        qs = qs.select_for_update(of=("self",))
-    return qs.select_related("instrument", "enterprise", "institute", "user").get()
-
-
-def _move(booking, to_status, *, actor, note=""):
-    from_status = booking.status
-    booking.status = to_status
-    booking.save(update_fields=["status", "updated_at", *(["note"] if note else [])])
-    BookingTransition.objects.create(
-        booking=booking, from_status=from_status, to_status=to_status, actor=actor, note=note[:500]
-    )
 
 
 def _require(booking, allowed, action):
@@ -74,30 +47,22 @@ def _require(booking, allowed, action):
         )
 
 
-def _require_manager(actor, booking_or_instrument):
-    if not selectors.can_manage(actor, booking_or_instrument.institute_id):
-        raise PermissionDenied(_("Only the facility's managers may do this."))
-
-
 def _email_context(booking):
     instrument = booking.instrument
     start, end = availability.local(booking.start), availability.local(booking.end)
     return {
         "booking_id": booking.pk,
-        "instrument": instrument.title,
-        "instrument_en": instrument.title_en or instrument.title,
-        "institute": booking.institute.name,
-        "institute_en": booking.institute.name_en or booking.institute.name,
-        "enterprise": booking.enterprise.name,
-        "enterprise_en": booking.enterprise.name_en or booking.enterprise.name,
+        "instrument": display(instrument),
+        "institute": display(booking.institute),
+        "enterprise": display(booking.enterprise),
         "start": start.strftime("%Y-%m-%d %H:%M"),
         "end": end.strftime("%H:%M") if start.date() == end.date() else end.strftime("%Y-%m-%d %H:%M"),
         "price": str(booking.price_amount),
         "currency": booking.currency,
         "status": booking.status,
-        "note": booking.note,
-        "url": settings.SITE_URL + f"/equipment/bookings/{booking.pk}/",
-        "manage_url": settings.SITE_URL + f"/equipment/manage/bookings/{booking.pk}/",
+        "note": "" if booking.note == AUTO_NOTE else booking.note,
+        "url": absolute_url("equipment:booking", booking.pk),
+        "manage_url": absolute_url("equipment:manage_booking", booking.pk),
     }
 
 
@@ -107,7 +72,7 @@ def _notify_buyer(booking, name):
 
 def _notify_managers(booking, name):
     context = _email_context(booking)
-    for user in selectors.managers_of(booking.institute_id):
+    for user in account_selectors.members_with_role(booking.institute_id, Role.FACILITY_MANAGER):
         notify(user, f"equipment/email/{name}", context)
 
 
@@ -148,7 +113,7 @@ def request_booking(*, instrument, user, enterprise, start, end, purpose="", now
     if timezone.is_naive(start) or timezone.is_naive(end):
         # An instant needs its time zone; a naive time cannot be compared with the bookings'.
         raise ValidationError(_("Give a start and an end."))
-    instrument = _lock_instrument(instrument)
+    instrument = lock_instrument(instrument)
     if not instrument.live or instrument.institute_id is None:
         raise ValidationError(_("This instrument is not open for booking."))
     limit = settings.BOOKING_MAX_OPEN_REQUESTS_PER_INSTRUMENT
@@ -211,7 +176,7 @@ def request_booking(*, instrument, user, enterprise, start, end, purpose="", now
         raise ValidationError(availability.slot_taken_message()) from None
     BookingTransition.objects.create(booking=booking, from_status="", to_status=BookingStatus.REQUESTED, actor=user)
     if instrument.auto_approve:
-        _move(booking, BookingStatus.APPROVED, actor=None, note="auto")
+        BookingTransition.move(booking, BookingStatus.APPROVED, actor=None, note=AUTO_NOTE)
         _notify_buyer(booking, "approved")
         _notify_managers(booking, "auto_approved")
     else:
@@ -236,20 +201,20 @@ def open_requests_count(instrument, enterprise, *, now=None) -> int:
 
 @transaction.atomic
 def approve_booking(booking, *, actor) -> Booking:
-    booking = _lock_booking(booking)
-    _require_manager(actor, booking)
+    booking = lock_booking(booking)
+    require_manager(actor, booking)
     _require(booking, [BookingStatus.REQUESTED], _("approved"))
-    _move(booking, BookingStatus.APPROVED, actor=actor)
+    BookingTransition.move(booking, BookingStatus.APPROVED, actor=actor)
     _notify_buyer(booking, "approved")
     return booking
 
 
 @transaction.atomic
 def reject_booking(booking, *, actor, reason="") -> Booking:
-    booking = _lock_booking(booking)
-    _require_manager(actor, booking)
+    booking = lock_booking(booking)
+    require_manager(actor, booking)
     _require(booking, [BookingStatus.REQUESTED], _("rejected"))
-    _move(booking, BookingStatus.REJECTED, actor=actor, note=reason)
+    BookingTransition.move(booking, BookingStatus.REJECTED, actor=actor, note=reason)
     _notify_buyer(booking, "rejected")
     return booking
 
@@ -261,15 +226,16 @@ def confirm_booking(booking, *, actor, reference="") -> Booking:
     Called by a facility manager ("confirm by invoice") or by the payment layer (actor may then be
     None). Idempotent for an already confirmed booking.
     """
-    booking = _lock_booking(booking)
+    booking = lock_booking(booking)
     if actor is not None:
-        _require_manager(actor, booking)
+        require_manager(actor, booking)
     if booking.status == BookingStatus.CONFIRMED:
         return booking
     _require(booking, [BookingStatus.APPROVED], _("confirmed"))
     booking.confirmation_reference = (reference or "")[:120]
-    booking.save(update_fields=["confirmation_reference", "updated_at"])
-    _move(booking, BookingStatus.CONFIRMED, actor=actor, note=reference or "")
+    BookingTransition.move(
+        booking, BookingStatus.CONFIRMED, actor=actor, note=reference or "", fields=["confirmation_reference"]
+    )
     ledger.record(ledger.booking_confirmed(booking, at=timezone.now()))
     _notify_buyer(booking, "confirmed")
     return booking
@@ -280,13 +246,13 @@ def complete_booking(booking, *, actor, hours, note="", now=None) -> Booking:
     """Close a confirmed booking that has started, with the actual hours of use (a UsageRecord)."""
     now = now or timezone.now()
     hours = parse_hours(hours)
-    booking = _lock_booking(booking)
-    _require_manager(actor, booking)
+    booking = lock_booking(booking)
+    require_manager(actor, booking)
     _require(booking, [BookingStatus.CONFIRMED], _("completed"))
     if booking.start > now:
         raise ValidationError(_("A booking can be completed only once it has started."))
     usage = UsageRecord.objects.create(booking=booking, hours=hours, note=(note or "")[:500], recorded_by=actor)
-    _move(booking, BookingStatus.COMPLETED, actor=actor, note=note)
+    BookingTransition.move(booking, BookingStatus.COMPLETED, actor=actor, note=note)
     ledger.record(ledger.booking_completed(booking, at=now))
     ledger.record(ledger.usage_recorded(usage, now=now))
     _notify_buyer(booking, "completed")
@@ -296,12 +262,12 @@ def complete_booking(booking, *, actor, hours, note="", now=None) -> Booking:
 @transaction.atomic
 def mark_no_show(booking, *, actor, now=None) -> Booking:
     now = now or timezone.now()
-    booking = _lock_booking(booking)
-    _require_manager(actor, booking)
+    booking = lock_booking(booking)
+    require_manager(actor, booking)
     _require(booking, [BookingStatus.APPROVED, BookingStatus.CONFIRMED], _("marked as a no-show"))
     if booking.start > now:
         raise ValidationError(_("A booking can be marked as a no-show only once it has started."))
-    _move(booking, BookingStatus.NO_SHOW, actor=actor)
+    BookingTransition.move(booking, BookingStatus.NO_SHOW, actor=actor)
     _notify_buyer(booking, "no_show")
     return booking
 
@@ -310,12 +276,9 @@ def cancellation_deadline(booking):
     return booking.start - timedelta(hours=booking.instrument.cancellation_window_hours)
 
 
-CANCELLABLE = (BookingStatus.REQUESTED, BookingStatus.APPROVED, BookingStatus.CONFIRMED)
-
-
 def buyer_may_cancel(booking, now=None) -> bool:
     """The enterprise may cancel an active booking up to the listing's cancellation deadline."""
-    return booking.status in CANCELLABLE and (now or timezone.now()) <= cancellation_deadline(booking)
+    return booking.status in CANCELLABLE_STATUSES and (now or timezone.now()) <= cancellation_deadline(booking)
 
 
 @transaction.atomic
@@ -323,12 +286,12 @@ def cancel_booking(booking, *, actor, reason="", now=None) -> Booking:
     """The enterprise cancels before the listing's cancellation deadline; the facility at any time
     before the booking ends."""
     now = now or timezone.now()
-    booking = _lock_booking(booking)
+    booking = lock_booking(booking)
     by_facility = selectors.can_manage(actor, booking.institute_id)
     by_buyer = account_selectors.has_role(actor, booking.enterprise_id, [Role.BUYER])
     if not (by_facility or by_buyer):
         raise PermissionDenied(_("You cannot cancel this booking."))
-    _require(booking, CANCELLABLE, _("cancelled"))
+    _require(booking, CANCELLABLE_STATUSES, _("cancelled"))
     if by_facility:
         if booking.end <= now:
             raise ValidationError(_("A booking that has ended cannot be cancelled; record usage or a no-show."))
@@ -338,7 +301,7 @@ def cancel_booking(booking, *, actor, reason="", now=None) -> Booking:
             % {"n": booking.instrument.cancellation_window_hours}
         )
     was_confirmed = booking.status == BookingStatus.CONFIRMED
-    _move(booking, BookingStatus.CANCELLED, actor=actor, note=reason)
+    BookingTransition.move(booking, BookingStatus.CANCELLED, actor=actor, note=reason)
     if was_confirmed:
         # Money paid for it goes back as the cancellation policy allows (in this transaction: no
         # cancellation without its refund).
@@ -359,10 +322,10 @@ def cancel_booking(booking, *, actor, reason="", now=None) -> Booking:
 def release_unpaid_booking(booking, *, note="") -> Booking:
     """The payment layer gives back the slot of an approved booking whose card payment was not made in
     time (PAYMENT_HOLD_MINUTES). Anything but an approved booking is left as it is."""
-    booking = _lock_booking(booking)
+    booking = lock_booking(booking)
     if booking.status != BookingStatus.APPROVED:
         return booking
-    _move(booking, BookingStatus.CANCELLED, actor=None, note=note or "unpaid")
+    BookingTransition.move(booking, BookingStatus.CANCELLED, actor=None, note=note or "unpaid")
     _notify_buyer(booking, "cancelled")
     return booking
 
@@ -399,7 +362,7 @@ def expire_booking(booking, *, now=None) -> bool:
     """Give back the slot of a request nobody approved or paid for in time: cancelled, with its history
     and emails. Returns whether it expired (a booking that moved on meanwhile is left as it is)."""
     now = now or timezone.now()
-    booking = _lock_booking(booking)
+    booking = lock_booking(booking)
     if not expired_requests(now).filter(pk=booking.pk).exists():
         return False
     hours = settings.BOOKING_REQUEST_EXPIRY_HOURS
@@ -407,183 +370,14 @@ def expire_booking(booking, *, now=None) -> bool:
         note = _("Expired: not approved within %(n)d hours.") % {"n": hours}
     else:
         note = _("Expired: not paid within %(n)d hours.") % {"n": hours}
-    _move(booking, BookingStatus.CANCELLED, actor=None, note=note)
+    BookingTransition.move(booking, BookingStatus.CANCELLED, actor=None, note=note)
     _notify_buyer(booking, "cancelled")
     _notify_managers(booking, "cancelled")
     return True
 
 
 def expire_bookings(now=None) -> int:
-    """Expire every request that waited too long (run by `manage.py expire_bookings` or the task)."""
+    """Expire every request that waited too long (run by `manage.py expire_bookings` from cron)."""
     now = now or timezone.now()
     return sum(1 for pk in list(expired_requests(now).values_list("pk", flat=True))
                if expire_booking(Booking(pk=pk), now=now))  # fmt: skip
-
-
-# --- rules and live bookings -------------------------------------------------------------------------
-
-
-def active_future_bookings(instrument_ids, now=None):
-    """Bookings that still hold a slot (requested, approved, confirmed) and have not ended."""
-    return (
-        Booking.objects.filter(instrument_id__in=instrument_ids, status__in=CANCELLABLE, end__gt=now or timezone.now())
-        .select_related("enterprise")
-        .order_by("start", "pk")
-    )
-
-
-def qualified_until(instrument) -> dict:
-    """User id → the last day of that user's unrevoked qualification on the instrument."""
-    return dict(
-        Qualification.objects.filter(instrument_id=instrument.pk, revoked_at__isnull=True).values_list(
-            "user_id", "valid_until"
-        )
-    )
-
-
-def bookings_outside_rules(instrument, *, opening_hours=None, qualifications=None, now=None) -> list:
-    """THE rule check for edits: the active, not yet ended bookings of `instrument` that its rules (the
-    rule fields of `instrument`, which may be unsaved; `opening_hours` and `qualifications`, user id →
-    last valid day, by default the saved ones) would leave outside. Past bookings need not match new
-    rules."""
-    if opening_hours is None:
-        opening_hours = list(OpeningHours.objects.filter(instrument_id=instrument.pk))
-    if qualifications is None:
-        qualifications = qualified_until(instrument)
-    return availability.bookings_breaking_rules(
-        instrument,
-        active_future_bookings([instrument.pk], now),
-        opening_hours=opening_hours,
-        qualified_until=qualifications,
-    )
-
-
-def bookings_broken_by_change(proposed, *, opening_hours=None, qualifications=None, now=None) -> list:
-    """The bookings that the proposed rules would leave outside and that the saved rules allow."""
-    saved = InstrumentPage.objects.get(pk=proposed.pk)
-    already = {b.pk for b in bookings_outside_rules(saved, now=now)}
-    return [
-        b
-        for b in bookings_outside_rules(proposed, opening_hours=opening_hours, qualifications=qualifications, now=now)
-        if b.pk not in already
-    ]
-
-
-MAX_NAMED_BOOKINGS = 10
-
-
-def describe_bookings(bookings) -> str:
-    """The bookings named for a facility: "#12 2026-12-04 09:00–10:00 (enterprise)", the first ten."""
-    bookings = list(bookings)
-    parts = []
-    for booking in bookings[:MAX_NAMED_BOOKINGS]:
-        start, end = availability.local(booking.start), availability.local(booking.end)
-        until = end.strftime("%H:%M") if start.date() == end.date() else end.strftime("%Y-%m-%d %H:%M")
-        parts.append(f"#{booking.pk} {start:%Y-%m-%d %H:%M}–{until} ({booking.enterprise.name})")
-    if len(bookings) > MAX_NAMED_BOOKINGS:
-        parts.append(_("and %(n)d more") % {"n": len(bookings) - MAX_NAMED_BOOKINGS})
-    return "; ".join(parts)
-
-
-def rules_change_message(bookings) -> str:
-    return _(
-        "These active bookings would no longer follow the instrument's rules: %(bookings)s. Cancel them "
-        "first on the facility's booking pages (the enterprise is refunded in full and told by email), or "
-        "keep rules that allow them."
-    ) % {"bookings": describe_bookings(bookings)}
-
-
-def _refuse_stranding(instrument, **proposed):
-    broken = bookings_broken_by_change(instrument, **proposed)
-    if broken:
-        raise ValidationError(rules_change_message(broken))
-
-
-def page_change_blockers(page, *, now=None) -> list:
-    """Active, not yet ended bookings of the instruments at or below `page`: while there are any, the
-    page may not be unpublished, moved or deleted."""
-    ids = InstrumentPage.objects.descendant_of(page, inclusive=True).values_list("pk", flat=True)
-    return list(active_future_bookings(list(ids), now))
-
-
-def page_has_bookings(page) -> bool:
-    """Whether any instrument at or below `page` has bookings on record (kept with their instrument)."""
-    ids = InstrumentPage.objects.descendant_of(page, inclusive=True).values("pk")
-    return Booking.objects.filter(instrument_id__in=ids).exists()
-
-
-# --- qualifications, blackouts, calendar tokens --------------------------------------------------
-
-
-@transaction.atomic
-def grant_qualification(instrument, user, *, actor, valid_until, note="") -> Qualification:
-    _require_manager(actor, instrument)
-    if valid_until is None or valid_until < timezone.localdate():
-        raise ValidationError({"valid_until": _("A qualification must be valid until today or later.")})
-    existing = Qualification.objects.filter(instrument=instrument, user=user, revoked_at__isnull=True).first()
-    if existing and valid_until < existing.valid_until:
-        _refuse_stranding(instrument, qualifications={**qualified_until(instrument), user.pk: valid_until})
-    if existing:
-        existing.valid_until = valid_until
-        existing.granted_by = actor
-        existing.note = note
-        existing.save(update_fields=["valid_until", "granted_by", "note"])
-        return existing
-    return Qualification.objects.create(
-        instrument=instrument, user=user, valid_until=valid_until, granted_by=actor, note=note
-    )
-
-
-@transaction.atomic
-def revoke_qualification(qualification, *, actor) -> Qualification:
-    _require_manager(actor, qualification.instrument)
-    if qualification.revoked_at is None:
-        remaining = qualified_until(qualification.instrument)
-        remaining.pop(qualification.user_id, None)
-        _refuse_stranding(qualification.instrument, qualifications=remaining)
-        qualification.revoked_at = timezone.now()
-        qualification.revoked_by = actor
-        qualification.save(update_fields=["revoked_at", "revoked_by"])
-    return qualification
-
-
-@transaction.atomic
-def add_blackout(instrument, *, actor, start, end, reason=Blackout.Reason.MAINTENANCE, note="") -> Blackout:
-    """Close the instrument for a period. Refused while active bookings fall in it (cancel them first)."""
-    _require_manager(actor, instrument)
-    if start is None or end is None or end <= start:
-        raise ValidationError(_("The end must be after the start."))
-    instrument = _lock_instrument(instrument)
-    clashes = list(active_future_bookings([instrument.pk], now=start).filter(start__lt=end))
-    if clashes:
-        raise ValidationError(
-            _("%(n)d active bookings fall in this period. Cancel or move them first.") % {"n": len(clashes)}
-            + " "
-            + describe_bookings(clashes)
-        )
-    return Blackout.objects.create(
-        instrument=instrument, start=start, end=end, reason=reason, note=note[:255], created_by=actor
-    )
-
-
-@transaction.atomic
-def remove_blackout(blackout, *, actor):
-    _require_manager(actor, blackout.instrument)
-    blackout.delete()
-
-
-def calendar_token_for(user) -> CalendarToken:
-    token, _created = CalendarToken.objects.get_or_create(user=user)
-    return token
-
-
-@transaction.atomic
-def reset_calendar_token(user) -> CalendarToken:
-    """A new secret for the user's calendar feed; the old address stops working."""
-    from .models import _new_calendar_token
-
-    token, created = CalendarToken.objects.get_or_create(user=user)
-    if not created:
-        token.token = _new_calendar_token()
-        token.save(update_fields=["token", "created_at"])
-    return token
