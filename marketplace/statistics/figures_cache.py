@@ -9,8 +9,9 @@ of what was asked (figures, scope, period, language) and of marks of the data it
   The ledger is append-only, so a new fact is a new id: a higher one, or a lower one committed after
   higher ones (which changes the sum). One query reads them from the primary-key indexes, so
   a change made by any process shows on the next request, whatever the cache backend;
-- a version number in the cache (`freshness`), bumped (now and again when the transaction commits) whenever a ledger
-  row, an instrument page or an organisation is saved or deleted through the ORM: changes the marks
+- a version number in the cache (`freshness.FIGURES`, a core `Version`), bumped (now and again when
+  the transaction commits) whenever a ledger row, a watched model (an instrument page, an organisation,
+  what the apps `registry.watch`) is saved or deleted through the ORM: changes the marks
   cannot see (an instrument's costs changed in code rather than published, an enterprise's size
   class). With a shared cache (Redis) this reaches every process; with each process's own memory
   cache, only the process that made the change, and the others see it when the time-out ends.
