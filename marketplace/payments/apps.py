@@ -6,3 +6,8 @@ class PaymentsConfig(AppConfig):
     name = "marketplace.payments"
     label = "payments"
     verbose_name = _("Payments")
+
+    def ready(self):
+        from . import ledger  # it imports the models, loaded only now
+
+        ledger.register()

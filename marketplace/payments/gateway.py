@@ -108,3 +108,9 @@ def construct_event(payload: bytes, signature: str) -> dict:
         raise stripe.SignatureVerificationError("No webhook secret is configured.", signature)
     event = stripe.Webhook.construct_event(payload, signature, secret)
     return event.to_dict()
+
+
+def charge_id(intent: dict) -> str:
+    """The id of a PaymentIntent's latest charge (expanded or not); "" when it has none."""
+    charge = intent.get("latest_charge") or ""
+    return charge.get("id", "") if isinstance(charge, dict) else charge

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.core.history import NOTE_LENGTH, StateChange
 from marketplace.core.money import CurrencyField, MoneyField
 
 from .currencies import ALLOWED_CURRENCIES
@@ -185,26 +186,62 @@ class Payment(models.Model):
     def is_paid(self):
         return self.status in PAID_STATUSES
 
+    @property
+    def is_failed(self):
+        return self.status == PaymentStatus.FAILED
 
-class PaymentEvent(models.Model):
-    """One line of a payment's history: who or what changed it, when, from which state to which."""
+    @property
+    def is_cancelled(self):
+        return self.status == PaymentStatus.CANCELLED
+
+    @property
+    def by_card(self):
+        return self.provider == Provider.STRIPE
+
+    @property
+    def by_invoice(self):
+        return self.provider == Provider.INVOICE
+
+
+class PaymentEvent(StateChange):
+    """One line of a payment's history: who or what changed it, when, from which state to which. Every
+    change of a payment's status goes through `PaymentEvent.move(payment, status, source=..., ...)`; a
+    line that changes no status (a PaymentIntent created, a refund pending) through `log`."""
+
+    subject_field = "payment"
+    state_field = "status"
+    SOURCE_LENGTH = 120
 
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="events", verbose_name=_("payment"))
     from_status = models.CharField(_("from"), max_length=24, choices=PaymentStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=24, choices=PaymentStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     # "stripe:<event id>", "staff", "buyer", "system", "reconcile"
-    source = models.CharField(_("source"), max_length=120, blank=True)
+    source = models.CharField(_("source"), max_length=SOURCE_LENGTH, blank=True)
     amount = MoneyField(_("amount"), null=True, blank=True)
-    note = models.CharField(_("note"), max_length=500, blank=True)
-    at = models.DateTimeField(_("at"), auto_now_add=True)
 
-    class Meta:
+    class Meta(StateChange.Meta):
         verbose_name = _("payment history entry")
         verbose_name_plural = _("payment history")
-        ordering = ["at", "pk"]
+
+    @classmethod
+    def move(cls, payment, to_status, *, actor=None, note="", fields=(), source="", amount=None):
+        """`StateChange.move` with what a payment's line also says: its source and the amount moved."""
+        return super().move(
+            payment, to_status, actor=actor, note=note, fields=fields, source=source[: cls.SOURCE_LENGTH], amount=amount
+        )
+
+    @classmethod
+    def log(cls, payment, *, from_status=None, actor=None, source="", note="", amount=None):
+        """A history line that changes no status (from `from_status`, by default the current one)."""
+        return cls.objects.create(
+            payment=payment,
+            from_status=payment.status if from_status is None else from_status,
+            to_status=payment.status,
+            actor=actor,
+            source=source[: cls.SOURCE_LENGTH],
+            note=(note or "")[:NOTE_LENGTH],
+            amount=amount,
+        )
 
     def __str__(self):
         return f"{self.payment_id}: {self.from_status} → {self.to_status}"

@@ -109,10 +109,6 @@ def register(payable: Payable) -> Payable:
     return payable
 
 
-def unregister(kind: str):
-    _registry.pop(kind, None)
-
-
 def get_payable(kind: str) -> Payable:
     """The adapter of `kind`; LookupError for a kind nobody registered."""
     try:

@@ -12,8 +12,13 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from . import gateway, services
-from .models import OPEN_STATUSES, PAID_STATUSES, Payment, PaymentStatus, Provider, SideEffect
+from . import gateway
+from .models import OPEN_STATUSES, PAID_STATUSES, Payment, PaymentEvent, PaymentStatus, Provider, SideEffect
+from .services import webhooks
+from .services.records import lock_payment
+from .services.refunds import refund_unneeded_payment
+from .services.side_effects import execute_side_effect
+from .services.subjects import confirmed_by
 
 MISSING_LOCALLY = "missing_locally"
 MISSING_AT_STRIPE = "missing_at_stripe"
@@ -136,20 +141,20 @@ def _repair(payment, intent, charge) -> bool:
     refund_after = None
     status = intent.get("status")
     with transaction.atomic():
-        payment = services._lock(payment)
+        payment = lock_payment(payment)
         before = (payment.status, payment.refunded_amount)
         if status == "succeeded":
-            if not payment.is_paid or (payment.provider == Provider.STRIPE and not services._confirmed_by(payment)):
-                _result, refund_after = services.apply_intent_succeeded(payment, intent, source="reconcile")
+            if not payment.is_paid or (payment.provider == Provider.STRIPE and not confirmed_by(payment)):
+                _result, refund_after = webhooks.apply_intent_succeeded(payment, intent, source="reconcile")
             if charge and int(charge.get("amount_refunded") or 0) > 0:
-                services.apply_refund_object(payment, charge, source="reconcile")
+                webhooks.apply_refund_object(payment, charge, source="reconcile")
         elif status == "canceled":
-            services.apply_intent_canceled(payment, source="reconcile")
+            webhooks.apply_intent_canceled(payment, source="reconcile")
         elif status == "requires_payment_method" and intent.get("last_payment_error"):
-            services.apply_intent_failed(payment, intent, source="reconcile")
+            webhooks.apply_intent_failed(payment, intent, source="reconcile")
         changed = (payment.status, payment.refunded_amount) != before
     if refund_after is not None:
-        services.refund_unneeded_payment(refund_after)
+        refund_unneeded_payment(refund_after)
     return changed
 
 
@@ -165,12 +170,12 @@ def _missing_locally(intent, *, repair):
     if payment.provider != Provider.STRIPE or payment.status not in (*OPEN_STATUSES, *PAID_STATUSES):
         return finding
     with transaction.atomic():
-        locked = services._lock(payment)
+        locked = lock_payment(payment)
         if locked.stripe_payment_intent_id:
             return finding
         locked.stripe_payment_intent_id = intent["id"]
         locked.save(update_fields=["stripe_payment_intent_id", "updated_at"])
-        services._history(locked, locked.status, source="reconcile", note=f"PaymentIntent {intent['id']} linked")
+        PaymentEvent.log(locked, source="reconcile", note=f"PaymentIntent {intent['id']} linked")
     charge = _charge(intent)
     if intent.get("status") == "succeeded" and charge is None:
         intent = gateway.retrieve_payment_intent(intent["id"], expand_charge=True)
@@ -198,11 +203,11 @@ def finish_side_effects(*, now=None, older_than=STALE_AFTER) -> list[SideEffectR
     it was recorded: one more attempt when it is due (a crashed attempt is due again once its lease
     ran out). Reports each, flagging those still pending or failed (a person must look)."""
     now = now or timezone.now()
-    services.apply_unapplied_events(now=now, older_than=older_than)
+    webhooks.apply_unapplied_events(now=now, older_than=older_than)
     stale = SideEffect.objects.filter(status=SideEffect.Status.PENDING, created_at__lte=now - older_than)
     reports = []
     for pk in list(stale.values_list("pk", flat=True)):
-        effect = services.execute_side_effect(pk, now=now)
+        effect = execute_side_effect(pk, now=now)
         reports.append(SideEffectReport(effect, flagged=effect.status != SideEffect.Status.DONE))
     for effect in SideEffect.objects.filter(status=SideEffect.Status.FAILED).exclude(
         pk__in=[r.effect.pk for r in reports]

@@ -8,9 +8,9 @@ from django.http import Http404
 
 from marketplace.accounts import selectors as account_selectors
 from marketplace.accounts.models import Organization, Role
-from marketplace.core.ids import id_or_404
 
 from .models import PAID_STATUSES, ZERO, Payment, PaymentRefund, Payout, PayoutAccount, Provider
+from .payables import payable_for
 
 # Who sees an institute's statements (who marks an invoice paid is asked of the payable).
 STATEMENT_ROLES = [Role.FACILITY_MANAGER, Role.TTO_OFFICER]
@@ -31,10 +31,11 @@ def payments_visible_to(user):
 
 
 def payment_for_user_or_404(user, pk) -> Payment:
-    """The payment `pk` if the user may see it; a foreign id answers exactly like a missing one."""
+    """The payment `pk` (an int: `<id:pk>` in urls.py) if the user may see it; a foreign id answers
+    exactly like a missing one."""
     try:
-        return payments_visible_to(user).get(pk=id_or_404(pk))
-    except (Payment.DoesNotExist, TypeError, ValueError):
+        return payments_visible_to(user).get(pk=pk)
+    except Payment.DoesNotExist:
         raise Http404 from None
 
 
@@ -62,8 +63,8 @@ def statement_institutes(user):
 
 def institute_for_statement_or_404(user, pk) -> Organization:
     try:
-        return statement_institutes(user).get(pk=id_or_404(pk))
-    except (Organization.DoesNotExist, TypeError, ValueError):
+        return statement_institutes(user).get(pk=pk)
+    except Organization.DoesNotExist:
         raise Http404 from None
 
 
@@ -91,6 +92,11 @@ class StatementTotals:
     by_card: Decimal = ZERO
     paid_out: Decimal = ZERO
     outstanding: Decimal = ZERO
+
+    @property
+    def is_owed(self) -> bool:
+        """Something is still owed to the institute in this currency (it may be paid out)."""
+        return self.outstanding > ZERO
 
 
 @dataclass
@@ -149,3 +155,19 @@ def statement(institute, start, end) -> Statement:
 
 def refunds_of(payment):
     return PaymentRefund.objects.filter(payment=payment)
+
+
+def payment_box(subject, *, staff=False) -> dict:
+    """What the payment box on a payable's page shows: its live payment, or whether (and how much) the
+    buyer may pay now (`staff`: the payee's staff look at it and never pay)."""
+    payable = payable_for(subject)
+    payment = Payment.objects.for_subject(subject, payable.kind).live().order_by("-pk").first()
+    amount, currency = payable.price(subject)
+    return {
+        "payment": payment,
+        "payable": payable.can_be_paid(subject) and payment is None and not staff,
+        "kind": payable.kind,
+        "subject": subject,
+        "amount": amount,
+        "currency": currency,
+    }

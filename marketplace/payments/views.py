@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,20 +18,17 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from marketplace.accounts.models import Organization
+from marketplace.core.forms import apply_errors, flash_errors
 from marketplace.core.pdf import pdf_response
 from marketplace.core.safe_export import write_csv_row
 
-from . import gateway, selectors, services
+from . import gateway, selectors
 from .forms import MarkPaidForm, PeriodForm, ProviderForm
 from .models import OPEN_STATUSES, Payout, Provider
 from .payables import get_payable
+from .services import checkout, invoices, payouts, refunds, webhooks
 
 logger = logging.getLogger(__name__)
-
-
-def _flash_errors(request, error):
-    for message in getattr(error, "messages", [str(error)]):
-        messages.error(request, message)
 
 
 def _subject_for_buyer_or_404(user, kind, pk):
@@ -57,17 +54,17 @@ def pay(request, kind, pk):
     """Choose how to pay a booking, an agreement or any other payable (or go to its payment, once
     started)."""
     payable, subject = _subject_for_buyer_or_404(request.user, kind, pk)
-    existing = services.live_payment_of(subject, kind=kind)
+    existing = checkout.live_payment_of(subject, kind=kind)
     if existing is not None:
         return redirect("payments:detail", existing.pk)
     form = ProviderForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            payment = services.start_payment(
+            payment = checkout.start_payment(
                 subject, actor=request.user, provider=form.cleaned_data["provider"], kind=kind
             )
         except (ValidationError, PermissionDenied) as error:
-            _flash_errors(request, error)
+            apply_errors(form, error)
         else:
             return redirect("payments:detail", payment.pk)
     amount, currency = payable.price(subject)
@@ -94,14 +91,14 @@ def detail(request, pk):
         "can_mark_paid": selectors.can_mark_paid(request.user, payment) and payment.provider == Provider.INVOICE,
         "events": payment.events.select_related("actor"),
         "refunds": selectors.refunds_of(payment),
-        "pending_refund": services.pending_refunds(payment),
+        "pending_refund": refunds.pending_refunds(payment),
         "hold_minutes": settings.PAYMENT_HOLD_MINUTES,
         "stripe_enabled": gateway.stripe_enabled(),
         "mark_paid_form": MarkPaidForm(),
     }
     if can_pay and payment.provider == Provider.STRIPE and payment.status in OPEN_STATUSES and gateway.stripe_enabled():
         try:
-            intent = services.ensure_payment_intent(payment)
+            intent = checkout.ensure_payment_intent(payment)
         except (ValidationError, stripe.StripeError) as error:
             logger.warning("payment %s: no PaymentIntent: %s", payment.pk, error)
             messages.error(request, _("Card payment is unavailable at the moment. Try again later or pay by invoice."))
@@ -127,9 +124,9 @@ def returned(request, pk):
 def use_invoice(request, pk):
     payment = selectors.payment_for_user_or_404(request.user, pk)
     try:
-        services.switch_to_invoice(payment, actor=request.user)
+        checkout.switch_to_invoice(payment, actor=request.user)
     except (ValidationError, PermissionDenied) as error:
-        _flash_errors(request, error)
+        flash_errors(request, error)
     except stripe.StripeError:
         messages.error(request, _("Card payment is unavailable at the moment. Try again later or pay by invoice."))
     else:
@@ -161,11 +158,11 @@ def mark_paid(request, pk):
     form = MarkPaidForm(request.POST)
     form.is_valid()
     try:
-        services.mark_invoice_paid(payment, actor=request.user, reference=form.cleaned_data.get("reference", ""))
+        invoices.mark_invoice_paid(payment, actor=request.user, reference=form.cleaned_data.get("reference", ""))
     except PermissionDenied:
         raise Http404 from None
     except ValidationError as error:
-        _flash_errors(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("The invoice is marked paid."))
     return redirect("payments:detail", payment.pk)
@@ -180,10 +177,10 @@ def stripe_webhook(request):
         # Stripe never sends one; stored, it would fail on PostgreSQL and be retried for days.
         return HttpResponseBadRequest("invalid payload: text the database cannot store")
     try:
-        event = services.receive_stripe_event(request.body, signature)
+        event = webhooks.receive_stripe_event(request.body, signature)
     except (ValueError, stripe.SignatureVerificationError):
         return HttpResponseBadRequest("invalid payload or signature")
-    if services.pending_side_effects_of(event):
+    if webhooks.pending_side_effects_of(event):
         # Applied, but the refund it needs is not made yet: Stripe delivers the event again later,
         # which tries again (as do the task and reconcile_payments).
         return HttpResponse(f"pending {event.result}", status=503, content_type="text/plain")
@@ -238,6 +235,8 @@ def statement(request, institute_id):
             "form": form,
             "statement": result,
             "can_pay_out": request.user.is_staff and gateway.stripe_enabled() and result.payout_account is not None,
+            "csv_url": "?" + _period_query(request, format="csv"),
+            "pdf_url": reverse("payments:statement_pdf", args=[institute.pk]) + "?" + _period_query(request),
         },
     )
 
@@ -253,6 +252,16 @@ def statement_pdf(request, institute_id):
         {"statement": result, "last_day": end - timedelta(days=1)},
         filename=f"statement-{institute.slug}-{start:%Y%m%d}",
     )
+
+
+def _period_query(request, **extra) -> str:
+    """The period asked for (`start`, `end` as given), and `extra`, as a query string."""
+    query = QueryDict(mutable=True)
+    for name in ("start", "end"):
+        if request.GET.get(name):
+            query[name] = request.GET[name]
+    query.update(extra)
+    return query.urlencode()
 
 
 def _statement_csv(result):
@@ -307,9 +316,9 @@ def pay_out(request, institute_id):
     institute = selectors.institute_for_statement_or_404(request.user, institute_id)
     currency = request.POST.get("currency") or settings.DEFAULT_CURRENCY
     try:
-        payout = services.pay_out(institute, currency=currency, actor=request.user)
+        payout = payouts.pay_out(institute, currency=currency, actor=request.user)
     except ValidationError as error:
-        _flash_errors(request, error)
+        flash_errors(request, error)
     else:
         if payout.status == Payout.Status.PAID:
             messages.success(request, _("Transfer %(id)s sent.") % {"id": payout.stripe_transfer_id})

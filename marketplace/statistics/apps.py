@@ -8,8 +8,7 @@ class StatisticsConfig(AppConfig):
     verbose_name = _("Transfer statistics")
 
     def ready(self):
-        from . import navigation, rebuild, registry, signals  # the models are loaded only now
+        from . import navigation, signals  # signals imports the models, loaded only now
 
         signals.connect()
-        registry.register_source("payments", rebuild.payment_sources)
         navigation.register()

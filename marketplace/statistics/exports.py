@@ -14,13 +14,13 @@ from openpyxl.styles import Font
 
 from marketplace.core.safe_export import append_xlsx_row, write_csv_row
 
-from . import selectors
+from .selectors import figures, instruments
 
 
 def annual_report_table(scope, period):
     """(headers, rows) in the layout of the annual transfer report, with a total row."""
-    rows = selectors.deals_by_mode(scope, period)
-    total = selectors.deals_total(rows)
+    rows = figures.deals_by_mode(scope, period)
+    total = figures.deals_total(rows)
     headers = [_("Mode of transfer"), _("Number of contracts"), _("Contract value (CNY)")]
     body = [[str(r["label"]), r["count"], r["value"]] for r in rows]
     body.append([_("Total"), total["count"], total["value"]])
@@ -28,8 +28,8 @@ def annual_report_table(scope, period):
 
 
 def instrument_usage_table(scope, period):
-    rows = selectors.instrument_usage(scope, period)
-    totals = selectors.instrument_totals(rows)
+    rows = instruments.instrument_usage(scope, period)
+    totals = instruments.instrument_totals(rows)
     headers = [
         _("Instrument"),
         _("Completed bookings"),

@@ -9,8 +9,9 @@ of what was asked (figures, scope, period, language) and of marks of the data it
   The ledger is append-only, so a new fact is a new id: a higher one, or a lower one committed after
   higher ones (which changes the sum). One query reads them from the primary-key indexes, so
   a change made by any process shows on the next request, whatever the cache backend;
-- a version number in the cache, bumped (now and again when the transaction commits) whenever a ledger
-  row, an instrument page or an organisation is saved or deleted through the ORM: changes the marks
+- a version number in the cache (`freshness.FIGURES`, a core `Version`), bumped (now and again when
+  the transaction commits) whenever a ledger row, a watched model (an instrument page, an organisation,
+  what the apps `registry.watch`) is saved or deleted through the ORM: changes the marks
   cannot see (an instrument's costs changed in code rather than published, an enterprise's size
   class). With a shared cache (Redis) this reaches every process; with each process's own memory
   cache, only the process that made the change, and the others see it when the time-out ends.
@@ -19,38 +20,18 @@ The time-out is `STATISTICS_CACHE_SECONDS` (10 minutes by default; 0 turns the c
 """
 
 import hashlib
-import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.utils.translation import get_language
+from wagtail.models import PageLogEntry
 
-VERSION_KEY = "statistics:figures-version"
+from . import registry
+from .freshness import FIGURES
+from .models import TransferEvent
+
 DEFAULT_SECONDS = 600
-
-
-def version() -> int:
-    value = cache.get(VERSION_KEY)
-    if value is None:
-        # Unknown (cache cleared or evicted): start a series that no earlier copy can share.
-        cache.add(VERSION_KEY, time.time_ns(), None)
-        value = cache.get(VERSION_KEY, 0)
-    return value
-
-
-def _bump():
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # not set yet, or evicted: a fresh series is just as new
-        cache.set(VERSION_KEY, time.time_ns(), None)
-
-
-def changed(*args, **kwargs) -> None:
-    """Make every cached figure stale, now and when the current transaction commits (a signal
-    receiver: takes and ignores any arguments)."""
-    _bump()
-    transaction.on_commit(_bump)
 
 
 RECENT_IDS = 1000  # rows committed this far out of order are noticed
@@ -60,11 +41,6 @@ def marks() -> tuple:
     """For the ledger, the instrument pages and the page log: the newest id and the sum of the
     `RECENT_IDS` newest (which changes when a row is committed after newer ones); one query, on
     primary-key indexes."""
-    from wagtail.models import PageLogEntry  # statistics' models import this module: loaded only now
-
-    from . import registry
-    from .models import TransferEvent
-
     quote = connection.ops.quote_name
     columns = []
     for model in (TransferEvent, registry.instruments().model, PageLogEntry):
@@ -79,7 +55,7 @@ def marks() -> tuple:
 def key(name, scope, period) -> str:
     who = "all" if scope is None else ",".join(str(pk) for pk in sorted(scope))
     parts = [name, who, period.first_day.isoformat(), period.end_day.isoformat(), get_language() or "-"]
-    parts += [str(mark) for mark in (*marks(), version())]
+    parts += [str(mark) for mark in (*marks(), FIGURES.current())]
     text = ":".join(parts)
     # Short enough for any backend (memcached allows 250 characters).
     return f"statistics:{text}" if len(text) < 200 else f"statistics:{hashlib.sha256(text.encode()).hexdigest()}"

@@ -21,7 +21,7 @@ from django.db.models import Count, DecimalField, Q, Sum
 from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_save
 
-from . import figures_cache
+from . import freshness
 from .models import TransferEvent
 
 ZERO = Decimal("0")
@@ -38,7 +38,8 @@ class Source:
     amount: str | None = None  # domain field summed against the ledger's amount
     hours: str | None = None  # domain field summed against the ledger's hours
     jobs: str | None = None  # domain field summed against the ledger's jobs
-    skip: Callable | None = None  # (row, known refund ids) -> True when the ledger already has this fact
+    known: Callable | None = None  # () -> what the ledger already holds, read once per rebuild, for `skip`
+    skip: Callable | None = None  # (row, known) -> True when the ledger already has this fact
 
     def domain_figures(self):
         return _figures(self.queryset().order_by(), self.amount, self.hours, self.jobs)
@@ -130,7 +131,7 @@ def watch(model, *, deleted=True) -> None:
     label = model if isinstance(model, str) else model._meta.label
     signals = {"saved": post_save, **({"deleted": post_delete} if deleted else {})}
     for event, signal in signals.items():
-        signal.connect(figures_cache.changed, sender=model, dispatch_uid=f"statistics_figures_{event}_{label}")
+        signal.connect(freshness.changed, sender=model, dispatch_uid=f"statistics_figures_{event}_{label}")
 
 
 def watched() -> list:

@@ -1,4 +1,5 @@
-"""Writing to the transfer ledger. Domain services call `record_event` when something happens."""
+"""Writing to the transfer ledger. Each app maps its facts to ledger rows in its own `ledger` module
+(`entry`); its services `record` them when something happens."""
 
 from decimal import Decimal
 
@@ -8,10 +9,6 @@ from django.db.models import F
 from django.utils import timezone
 
 from .models import ListingView, TransferEvent
-
-# Objects that money and hours are about: a refund subtracts from the income of the same subject.
-SUBJECT_MODELS = ("booking", "licenceagreement", "agreement")
-SUBJECT_ATTRS = ("booking", "agreement", "licence_agreement", "subject")
 
 
 def source_key(obj):
@@ -30,19 +27,6 @@ def _related(obj, attr):
     except ObjectDoesNotExist:
         return None
     return value if isinstance(value, models.Model) else None
-
-
-def subject_of(source):
-    """The booking or agreement an event's source is about: the source itself, or what it points to."""
-    if not isinstance(source, models.Model):
-        return None
-    if source._meta.model_name in SUBJECT_MODELS:
-        return source
-    for attr in SUBJECT_ATTRS:
-        related = _related(source, attr)
-        if related is not None:
-            return related
-    return None
 
 
 def listing_of(*objects, data=None):
@@ -64,65 +48,6 @@ def listing_of(*objects, data=None):
         if isinstance(value, int):
             return value
     return None
-
-
-def record_event(
-    kind,
-    *,
-    institute,
-    source,
-    occurred_at=None,
-    enterprise=None,
-    amount=Decimal("0"),
-    currency="CNY",
-    hours=Decimal("0"),
-    jobs=0,
-    deal_mode="",
-    startup_formed=False,
-    data=None,
-    source_suffix="",
-    listing=None,
-    subject=None,
-):
-    """Append one event for `source` (a model instance, or a (type, id) pair); once only.
-
-    Returns the event, or the existing one if this fact was already recorded. `source_suffix`
-    distinguishes several facts of one kind about one object (e.g. two partial refunds).
-    `listing` (page or id) and `subject` (booking or agreement, or its "label:pk") are derived from
-    the source when not given: a booking's instrument, a payment's booking, an agreement's result.
-    """
-    source_type, source_id = source if isinstance(source, tuple) else source_key(source)
-    source_id = f"{source_id}{source_suffix}"
-    existing = TransferEvent.objects.filter(kind=kind, source_type=source_type, source_id=source_id).first()
-    if existing:
-        return existing
-    if subject is None:
-        subject_obj = subject_of(source)
-        subject = subject_key(subject_obj) if subject_obj is not None else ""
-    elif isinstance(subject, models.Model):
-        subject_obj = subject
-    else:
-        subject_obj = None
-    if listing is None:
-        listing = listing_of(source if isinstance(source, models.Model) else None, subject_obj, data=data)
-    return record(
-        entry(
-            kind,
-            (source_type, source_id),
-            occurred_at=occurred_at or timezone.now(),
-            institute=institute,
-            enterprise=enterprise,
-            amount=amount,
-            currency=currency,
-            hours=hours,
-            jobs=jobs,
-            deal_mode=deal_mode,
-            startup_formed=startup_formed,
-            data=data,
-            listing=listing,
-            subject=subject,
-        )
-    )
 
 
 def entry(

@@ -11,21 +11,22 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from . import charts, exports, selectors
+from . import charts, exports
 from .forms import PeriodForm, year_choices
 from .periods import Period
+from .selectors import access, dashboards
 
 PUBLIC_CACHE_SECONDS = 300
 
 
 def _chosen(request):
     """(form, period, scope, institute) from the query string, permission-checked (404 otherwise)."""
-    if not selectors.can_view_dashboard(request.user):
+    if not access.can_view_dashboard(request.user):
         raise PermissionDenied
     form = PeriodForm(request.GET or None)
     if form.is_bound:
         form.is_valid()
-    scope, institute = selectors.resolve_scope(request.user, form.institute_param() if form.is_bound else None)
+    scope, institute = access.resolve_scope(request.user, form.institute_param() if form.is_bound else None)
     period = form.period() if form.is_bound else Period.year(timezone.localdate().year)
     return form, period, scope, institute
 
@@ -82,9 +83,19 @@ class DashboardView(WagtailAdminTemplateMixin, TemplateView):
     def get_breadcrumbs_items(self):
         return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
 
+    def _institute_options(self):
+        """(value, name, chosen) of each choice of the institute menu: all institutes (platform staff) and
+        each institute the user may see."""
+        options = [("all", _("All institutes"), self.institute is None)] if self.request.user.is_staff else []
+        for item in access.dashboard_institutes(self.request.user):
+            options.append(
+                (str(item.pk), item.display_name, self.institute is not None and item.pk == self.institute.pk)
+            )
+        return options
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        figures = selectors.dashboard(self.scope, self.period)
+        figures = dashboards.dashboard(self.scope, self.period)
         query = self.request.GET.urlencode()
         context.update(
             figures=figures,
@@ -92,10 +103,11 @@ class DashboardView(WagtailAdminTemplateMixin, TemplateView):
             form=self.form,
             period=self.period,
             institute=self.institute,
-            institutes=selectors.dashboard_institutes(self.request.user),
-            can_choose_all=self.request.user.is_staff,
-            selected=(str(self.institute.pk) if self.institute else "all"),
-            years=year_choices(),
+            institute_options=self._institute_options(),
+            year_options=[
+                (y, self.period.is_calendar_year and self.period.first_day.year == y) for y in year_choices()
+            ],
+            some_instruments_unlisted=figures["instrument_totals"]["instruments"] > len(figures["instruments"]),
             export_links=[
                 (_("Annual transfer report (XLSX)"), reverse("statistics_export", args=["annual", "xlsx"]), query),
                 (_("Annual transfer report (CSV)"), reverse("statistics_export", args=["annual", "csv"]), query),
@@ -142,13 +154,13 @@ def public_stats(request):
     period = Period.year(year)
     # The figures (not the page, which carries the visitor's CSRF token) are cached briefly.
     figures = cache.get_or_set(
-        f"statistics:public:{year}", lambda: selectors.public_figures(period), PUBLIC_CACHE_SECONDS
+        f"statistics:public:{year}", lambda: dashboards.public_figures(period), PUBLIC_CACHE_SECONDS
     )
     context = {
         "figures": figures,
         "charts": trend_charts(figures),
         "period": period,
-        "years": year_choices(),
+        "year_options": [(y, y == year) for y in year_choices()],
         "language": get_language(),
     }
     return render(request, "statistics/public.html", context)

@@ -10,7 +10,8 @@ from wagtail.admin.menu import MenuItem
 
 from marketplace.core.pagecache import served_from_cache
 
-from . import selectors, services, views
+from . import services, views
+from .selectors import access
 
 BOT_PATTERN = re.compile(r"bot|crawl|spider|slurp|curl|wget|python-requests|headless|preview", re.IGNORECASE)
 
@@ -29,7 +30,7 @@ def register_admin_urls():
 
 class DashboardMenuItem(MenuItem):
     def is_shown(self, request):
-        return selectors.can_view_dashboard(request.user)
+        return access.can_view_dashboard(request.user)
 
 
 @hooks.register("register_admin_menu_item")

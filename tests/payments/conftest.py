@@ -20,6 +20,11 @@ from django.utils import timezone
 from cms.models import InstitutePage
 from equipment import services as equipment_services
 from equipment.models import BookingMode, InstrumentCategory, InstrumentPage, OpeningHours
+from ip_listings import services as ip_services
+from ip_listings.models import DealMode
+from marketplace.payments import gateway
+from marketplace.payments.models import Payment, PaymentStatus, Provider
+from tests.ip_listings.conftest import make_result, offer
 
 WEBHOOK_SECRET = "whsec_test_secret_0123456789"
 SECRET_KEY = "sk_test_localstripe"
@@ -34,7 +39,7 @@ class LocalStripe:
     its state pickled into a temporary folder instead of /tmp."""
 
     def __init__(self):
-        from localstripe import resources, server
+        from localstripe import resources, server  # the fake Stripe server: loaded only by tests that start it
 
         self.resources = resources
         self.server = server
@@ -57,7 +62,7 @@ class LocalStripe:
         self.url = f"http://127.0.0.1:{self.port}"
 
     def _run(self):
-        from aiohttp import web
+        from aiohttp import web  # localstripe's web framework: loaded only with it
 
         asyncio.set_event_loop(self.loop)
         self.runner = web.AppRunner(self.server.app, access_log=None)
@@ -116,7 +121,6 @@ def invoice_mode(settings):
 def pay_with_card(intent_id, number="4242424242424242"):
     """What the Payment Element does in the browser: a card payment method, set on the intent, then
     confirmed. Returns the PaymentIntent (dict) or raises stripe.CardError on a decline."""
-    from marketplace.payments import gateway
 
     client = gateway.client()
     method = client.v1.payment_methods.create(
@@ -168,7 +172,6 @@ def post_event(client, settings):
 
 def intent_object(payment, *, status="succeeded", amount=None, currency=None, charge="ch_test_1", **extra):
     """A PaymentIntent as Stripe sends it in events, for `payment` (amounts in minor units)."""
-    from marketplace.payments import gateway
 
     minor = gateway.minor(payment.amount, payment.currency) if amount is None else amount
     obj = {
@@ -186,7 +189,6 @@ def intent_object(payment, *, status="succeeded", amount=None, currency=None, ch
 
 
 def charge_object(payment, *, refunded_minor, charge="ch_test_1", refunds=None):
-    from marketplace.payments import gateway
 
     return {
         "id": charge,
@@ -275,7 +277,6 @@ def webhook_secret(settings):
 def card_payment(booking, buyer, webhook_secret):
     """An open card payment of `booking` whose PaymentIntent id is known (no Stripe call needed to
     apply events to it)."""
-    from marketplace.payments.models import Payment, PaymentStatus, Provider
 
     return Payment.objects.create(
         subject_kind="booking",
@@ -294,9 +295,6 @@ def card_payment(booking, buyer, webhook_secret):
 
 @pytest.fixture
 def express_agreement(institute, buyer, enterprise):
-    from ip_listings import services as ip_services
-    from ip_listings.models import DealMode
-    from tests.ip_listings.conftest import make_result, offer
 
     result = make_result(
         institute, offers=[offer(DealMode.NON_EXCLUSIVE, express=True, upfront_fee=Decimal("20000.00"))]

@@ -19,9 +19,11 @@ from marketplace.payments.models import (
     PaymentRefund,
     PaymentStatus,
     Payout,
+    PayoutAccount,
     SideEffect,
     StripeEvent,
 )
+from marketplace.payments.services import invoices, payouts
 from marketplace.statistics.models import TransferEvent
 from tests.payments.conftest import intent_object, make_event, sign
 from tests.payments.test_reconcile_and_statements import RECORDED, RecordedStripe, paid
@@ -63,7 +65,7 @@ def test_the_same_invoice_marked_paid_at_once_is_received_and_confirmed_once(
     actors = [facility_manager, staff_user] * (RACERS // 2)
     outcomes = race(
         [
-            lambda actor=actor, i=i: services.mark_invoice_paid(payment, actor=actor, reference=f"bank-{i}")
+            lambda actor=actor, i=i: invoices.mark_invoice_paid(payment, actor=actor, reference=f"bank-{i}")
             for i, actor in enumerate(actors)
         ]
     )
@@ -86,11 +88,11 @@ def test_two_payouts_started_at_once_transfer_once(
     body["amount"] = 74950
     recorded = RecordedStripe(json.dumps(body))
     monkeypatch.setattr(gateway, "http_client_override", recorded)
-    services.set_payout_account(institute, "acct_1QyZ7nPq2xYw9AbC")
-    outcomes = race([lambda: services.pay_out(institute, currency="CNY", actor=staff_user)] * 2)
-    payouts = [o for o in outcomes if isinstance(o, Payout)]
+    PayoutAccount.objects.create(institute=institute, stripe_account_id="acct_1QyZ7nPq2xYw9AbC")
+    outcomes = race([lambda: payouts.pay_out(institute, currency="CNY", actor=staff_user)] * 2)
+    made = [o for o in outcomes if isinstance(o, Payout)]
     refused = [o for o in outcomes if isinstance(o, ValidationError)]
-    assert len(payouts) == 1 and len(refused) == 1, outcomes
+    assert len(made) == 1 and len(refused) == 1, outcomes
     assert refused[0].messages == ["Nothing is owed to this institute."]
     payout = Payout.objects.get()
     assert (payout.status, payout.amount) == (Payout.Status.PAID, Decimal("749.50"))

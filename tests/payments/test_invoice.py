@@ -5,13 +5,19 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 
+from equipment import services as equipment_services
 from equipment.models import BookingStatus
+from equipment.payable import refund_percent
+from ip_listings.models import AgreementStatus
 from marketplace.accounts.models import Role
-from marketplace.payments import services
+from marketplace.payments import gateway, services
 from marketplace.payments.models import Payment, PaymentStatus, Provider
+from marketplace.payments.services import invoices
 from marketplace.statistics.models import TransferEvent
 from tests.factories import make_member
+from tests.payments.conftest import make_event, pay_with_card, slot
 
 pytestmark = pytest.mark.django_db
 
@@ -91,12 +97,12 @@ def test_the_facility_manager_marks_the_invoice_paid_and_the_booking_is_confirme
     assert ledger.amount == invoice_payment.amount and ledger.institute_id == invoice_payment.institute_id
     assert any(m.to == [buyer.email] and invoice_payment.number in m.subject for m in mailoutbox)
     # Marking it again changes nothing.
-    services.mark_invoice_paid(invoice_payment, actor=facility_manager)
+    invoices.mark_invoice_paid(invoice_payment, actor=facility_manager)
     assert TransferEvent.objects.filter(kind=TransferEvent.Kind.PAYMENT_RECEIVED).count() == 1
 
 
 def test_platform_staff_may_mark_an_invoice_paid(invoice_payment, staff_user):
-    services.mark_invoice_paid(invoice_payment, actor=staff_user)
+    invoices.mark_invoice_paid(invoice_payment, actor=staff_user)
     invoice_payment.refresh_from_db()
     assert invoice_payment.status == PaymentStatus.SUCCEEDED
 
@@ -105,7 +111,7 @@ def test_platform_staff_may_mark_an_invoice_paid(invoice_payment, staff_user):
 def test_only_the_facility_staff_mark_a_booking_invoice_paid(invoice_payment, request, who):
     user = request.getfixturevalue(who)
     with pytest.raises(PermissionDenied):
-        services.mark_invoice_paid(invoice_payment, actor=user)
+        invoices.mark_invoice_paid(invoice_payment, actor=user)
     invoice_payment.refresh_from_db()
     assert invoice_payment.status == PaymentStatus.PENDING
 
@@ -113,7 +119,7 @@ def test_only_the_facility_staff_mark_a_booking_invoice_paid(invoice_payment, re
 def test_a_card_payment_is_not_marked_paid_by_hand(invoice_payment, facility_manager):
     Payment.objects.filter(pk=invoice_payment.pk).update(provider=Provider.STRIPE)
     with pytest.raises(ValidationError):
-        services.mark_invoice_paid(invoice_payment, actor=facility_manager)
+        invoices.mark_invoice_paid(invoice_payment, actor=facility_manager)
 
 
 @pytest.mark.parametrize("who", ["other_buyer", "other_tto", "researcher"])
@@ -140,8 +146,6 @@ def test_anonymous_visitors_are_sent_to_sign_in(invoice_payment, client):
 
 
 def test_a_booking_not_yet_approved_cannot_be_paid(invoice_mode, instrument, buyer, enterprise):
-    from equipment import services as equipment_services
-    from tests.payments.conftest import slot
 
     start, end = slot(6)
     booking = equipment_services.request_booking(
@@ -157,7 +161,6 @@ def test_one_booking_has_one_live_payment(invoice_payment, buyer, client):
     assert client.get(f"/payments/booking/{invoice_payment.subject_id}/")["Location"].endswith(
         f"/payments/{invoice_payment.pk}/"
     )
-    from django.db import IntegrityError, transaction
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Payment.objects.create(
@@ -183,7 +186,6 @@ def test_one_booking_has_one_live_payment(invoice_payment, buyer, client):
     ids=["zero", "negative", "negative-refund", "bad-status", "bad-provider", "no-subject"],
 )
 def test_the_database_refuses_invalid_payments(invoice_payment, fields):
-    from django.db import IntegrityError, transaction
 
     Payment.objects.filter(pk=invoice_payment.pk).update(status=PaymentStatus.CANCELLED)
     base = {
@@ -199,7 +201,6 @@ def test_the_database_refuses_invalid_payments(invoice_payment, fields):
 
 
 def test_more_refunded_than_paid_is_refused_by_the_database(invoice_payment):
-    from django.db import IntegrityError, transaction
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Payment.objects.filter(pk=invoice_payment.pk).update(refunded_amount=invoice_payment.amount + Decimal("0.01"))
@@ -215,7 +216,7 @@ def test_in_stripe_mode_an_enterprise_may_still_choose_invoice(stripe_mode, clie
 
 
 def test_invoice_refund_on_cancellation_is_recorded(invoice_payment, facility_manager, buyer):
-    services.mark_invoice_paid(invoice_payment, actor=facility_manager)
+    invoices.mark_invoice_paid(invoice_payment, actor=facility_manager)
     services.refund_for_cancelled(invoice_payment.subject, actor=buyer, by_payee=False)
     invoice_payment.refresh_from_db()
     assert invoice_payment.status == PaymentStatus.REFUNDED
@@ -256,7 +257,6 @@ def test_refund_policy(booking, settings, hours_before_start, by_facility, expec
     settings.PAYMENT_LATE_CANCELLATION_REFUND_PERCENT = 50
     assert booking.instrument.cancellation_window_hours == 48
     now = booking.start - timedelta(hours=hours_before_start)
-    from equipment.payable import refund_percent
 
     assert refund_percent(booking, by_facility=by_facility, now=now) == expected
 
@@ -265,7 +265,6 @@ def test_refund_policy(booking, settings, hours_before_start, by_facility, expec
 
 
 def test_a_licence_is_paid_by_invoice_and_the_tto_marks_it_paid(invoice_mode, client, buyer, tto, express_agreement):
-    from ip_listings.models import AgreementStatus
 
     client.force_login(buyer)
     assert client.get(f"/payments/agreement/{express_agreement.pk}/").status_code == 200
@@ -275,7 +274,7 @@ def test_a_licence_is_paid_by_invoice_and_the_tto_marks_it_paid(invoice_mode, cl
     assert express_agreement.number in client.get(f"/payments/{payment.pk}/invoice/").content.decode()
     make_member  # noqa: B018 - shared factory used by other tests
     with pytest.raises(PermissionDenied):
-        services.mark_invoice_paid(payment, actor=buyer)
+        invoices.mark_invoice_paid(payment, actor=buyer)
     client.force_login(tto)
     client.post(f"/payments/{payment.pk}/mark-paid/", {"reference": "LIC-1"})
     express_agreement.refresh_from_db()
@@ -287,15 +286,12 @@ def test_a_licence_is_paid_by_invoice_and_the_tto_marks_it_paid(invoice_mode, cl
 def test_a_facility_manager_does_not_mark_a_licence_paid(invoice_mode, buyer, facility_manager, express_agreement):
     payment = services.start_payment(express_agreement, actor=buyer)
     with pytest.raises(PermissionDenied):
-        services.mark_invoice_paid(payment, actor=facility_manager)
+        invoices.mark_invoice_paid(payment, actor=facility_manager)
 
 
 def test_a_licence_paid_by_card_is_active_only_after_the_verified_event(
     stripe_mode, client, buyer, express_agreement, post_event
 ):
-    from ip_listings.models import AgreementStatus
-    from marketplace.payments import gateway
-    from tests.payments.conftest import make_event, pay_with_card
 
     client.force_login(buyer)
     client.post(f"/payments/agreement/{express_agreement.pk}/", {"provider": "stripe"})
@@ -321,7 +317,6 @@ def test_a_licence_paid_by_card_is_active_only_after_the_verified_event(
 def test_one_live_payment_per_subject_is_per_kind_and_id(invoice_mode, buyer, booking, express_agreement):
     """A booking and an agreement with the same id each have their own live payment; a second live
     payment for the same (kind, id) is refused by the database."""
-    from django.db import IntegrityError, transaction
 
     def create(kind):
         return Payment.objects.create(

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from marketplace.accounts.models import Role
 from marketplace.payments import payables, services
 from marketplace.payments.models import Payment, PaymentStatus, Provider
+from marketplace.payments.services import invoices
 
 
 @dataclass
@@ -80,11 +81,12 @@ class DepositPayable(payables.Payable):
 
 
 @pytest.fixture
-def deposits(institute, enterprise):
+def deposits(institute, enterprise, monkeypatch):
+    # Registered for this test only: the registry is as it was afterwards.
+    monkeypatch.setattr(payables, "_registry", dict(payables._registry))
     payable = payables.register(DepositPayable())
     payable.store[7] = Deposit(pk=7, institute_id=institute.pk, enterprise_id=enterprise.pk)
-    yield payable
-    payables.unregister("deposit")
+    return payable
 
 
 def test_a_kind_registered_outside_payments_is_paid_by_invoice_and_confirmed(
@@ -110,7 +112,7 @@ def test_a_kind_registered_outside_payments_is_paid_by_invoice_and_confirmed(
 
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.mark_invoice_paid(payment, actor=tto, reference="bank 42")
+        invoices.mark_invoice_paid(payment, actor=tto, reference="bank 42")
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.SUCCEEDED
     assert deposit.status == "lodged" and payment.number in deposit.reference
@@ -122,9 +124,9 @@ def test_a_kind_registered_outside_payments_is_paid_by_invoice_and_confirmed(
 def test_only_the_roles_the_kind_names_mark_its_invoice_paid(invoice_mode, deposits, buyer, facility_manager, tto):
     payment = services.start_payment(deposits.store[7], actor=buyer, provider=Provider.INVOICE)
     with pytest.raises(Exception) as refused:
-        services.mark_invoice_paid(payment, actor=facility_manager)
+        invoices.mark_invoice_paid(payment, actor=facility_manager)
     assert refused.type.__name__ == "PermissionDenied"
-    services.mark_invoice_paid(payment, actor=tto)
+    invoices.mark_invoice_paid(payment, actor=tto)
     assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.SUCCEEDED
 
 
@@ -148,7 +150,7 @@ def test_cancelling_a_paid_subject_refunds_what_its_own_policy_says(invoice_mode
     """The refund share is asked of the kind (80 % when the payer cancels, here), not computed by payments."""
     deposit = deposits.store[7]
     payment = services.start_payment(deposit, actor=buyer, provider=Provider.INVOICE)
-    services.mark_invoice_paid(payment, actor=tto)
+    invoices.mark_invoice_paid(payment, actor=tto)
     services.refund_for_cancelled(deposit, actor=buyer, by_payee=False)
     payment.refresh_from_db()
     assert payment.refunded_amount == Decimal("400.00")

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from equipment.models import BookingStatus
 from marketplace.payments import gateway, services
-from marketplace.payments.models import Payment, PaymentStatus, Payout, Provider
+from marketplace.payments.models import Payment, PaymentStatus, Payout, PayoutAccount, Provider
 from marketplace.payments.reconciliation import (
     AMOUNT_MISMATCH,
     MISSING_AT_STRIPE,
@@ -24,6 +24,8 @@ from marketplace.payments.reconciliation import (
     STATUS_MISMATCH,
     reconcile,
 )
+from marketplace.payments.selectors import owed_to, statement
+from marketplace.payments.services import checkout, payouts
 from tests.payments.conftest import pay_with_card
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +36,7 @@ RECORDED = Path(__file__).parent / "recorded"
 def card_payment_paid_at_stripe(buyer, booking):
     """A card payment whose PaymentIntent succeeded at Stripe while the webhook never arrived."""
     payment = services.start_payment(booking, actor=buyer, provider=Provider.STRIPE)
-    intent = services.ensure_payment_intent(payment)
+    intent = checkout.ensure_payment_intent(payment)
     pay_with_card(intent["id"])
     payment.refresh_from_db()
     return payment
@@ -158,7 +160,6 @@ def statement_payments(approved_booking, buyer):
 
 
 def test_a_statement_totals_gross_refunds_net_and_outstanding_per_currency(statement_payments, institute):
-    from marketplace.payments.selectors import statement
 
     today = timezone.localdate()
     result = statement(institute, today, today + timedelta(days=1))
@@ -209,7 +210,7 @@ def test_a_payout_transfers_what_is_owed_to_the_connect_account(
     body["amount"] = 74950
     recorded = RecordedStripe(json.dumps(body))
     monkeypatch.setattr(gateway, "http_client_override", recorded)
-    services.set_payout_account(institute, "acct_1QyZ7nPq2xYw9AbC")
+    PayoutAccount.objects.create(institute=institute, stripe_account_id="acct_1QyZ7nPq2xYw9AbC")
     client.force_login(staff_user)
     assert client.post(f"/payments/statements/{institute.pk}/pay-out/", {"currency": "CNY"}).status_code == 302
     payout = Payout.objects.get()
@@ -222,7 +223,7 @@ def test_a_payout_transfers_what_is_owed_to_the_connect_account(
     )
     assert headers["Idempotency-Key"] == f"payout-{payout.uid}"
     with pytest.raises(ValidationError):
-        services.pay_out(institute, currency="CNY", actor=staff_user)  # nothing owed any more
+        payouts.pay_out(institute, currency="CNY", actor=staff_user)  # nothing owed any more
 
 
 def test_a_refused_transfer_is_recorded_as_failed_and_still_owed(
@@ -230,16 +231,15 @@ def test_a_refused_transfer_is_recorded_as_failed_and_still_owed(
 ):
     recorded = RecordedStripe((RECORDED / "transfer_error.json").read_text(), status=400)
     monkeypatch.setattr(gateway, "http_client_override", recorded)
-    services.set_payout_account(institute, "acct_1QyZ7nPq2xYw9AbC")
+    PayoutAccount.objects.create(institute=institute, stripe_account_id="acct_1QyZ7nPq2xYw9AbC")
     with pytest.raises(ValidationError):
-        services.pay_out(institute, currency="CNY", actor=staff_user)
+        payouts.pay_out(institute, currency="CNY", actor=staff_user)
     assert Payout.objects.get().status == Payout.Status.FAILED
-    from marketplace.payments.selectors import owed_to
 
     assert owed_to(institute, "CNY") == Decimal("749.50")
 
 
 def test_without_a_connect_account_what_is_owed_is_listed(statement_payments, institute, staff_user, stripe_mode):
     with pytest.raises(ValidationError):
-        services.pay_out(institute, currency="CNY", actor=staff_user)
+        payouts.pay_out(institute, currency="CNY", actor=staff_user)
     assert not Payout.objects.exists()

@@ -20,9 +20,10 @@ from equipment.models import BookingStatus
 from ip_listings import services as ip_services
 from ip_listings.models import AgreementStatus
 from marketplace.payments import gateway, services
-from marketplace.payments.models import Payment, PaymentStatus, Payout, SideEffect
+from marketplace.payments.models import Payment, PaymentStatus, Payout, PayoutAccount, SideEffect, StripeEvent
 from marketplace.payments.reconciliation import finish_side_effects
 from marketplace.payments.selectors import owed_to
+from marketplace.payments.services import holds, invoices, payouts, refunds, side_effects, webhooks
 from tests.payments.conftest import make_event, pay_with_card
 from tests.payments.test_reconcile_and_statements import RecordedStripe, statement_payments  # noqa: F401
 from tests.payments.test_stripe_flow import deliver, paid_booking, start_card_payment
@@ -46,7 +47,6 @@ def age(effect_filter=None, minutes=10):
     """Move pending side effects and stored events `minutes` into the past (as if the crash were old)."""
     past = timezone.now() - timedelta(minutes=minutes)
     SideEffect.objects.filter(**(effect_filter or {})).update(created_at=past, next_attempt_at=past)
-    from marketplace.payments.models import StripeEvent
 
     StripeEvent.objects.update(received_at=past)
 
@@ -80,7 +80,7 @@ def test_a_success_for_a_cancelled_booking_is_refunded_when_stripe_retries_after
     intent_id = payment.stripe_payment_intent_id
     event = make_event("payment_intent.succeeded", gateway.retrieve_payment_intent(intent_id))
     # The worker dies right after the event was stored and applied, before the refund is made.
-    monkeypatch.setattr(services, "execute_side_effect", die)
+    monkeypatch.setattr(webhooks, "execute_side_effect", die)
     with pytest.raises(WorkerKilled):
         post_event(event)
     monkeypatch.undo()
@@ -128,7 +128,7 @@ def test_an_event_stored_but_never_applied_is_applied_by_reconcile_payments(
     stripe_mode, client, buyer, booking, post_event, monkeypatch
 ):
     payment = paid_after_release(client, buyer, booking)
-    monkeypatch.setattr(services, "apply_stripe_event", die)  # dies right after storing the event
+    monkeypatch.setattr(webhooks, "apply_stripe_event", die)  # dies right after storing the event
     with pytest.raises(WorkerKilled):
         deliver(post_event, "payment_intent.succeeded", payment.stripe_payment_intent_id)
     monkeypatch.undo()
@@ -165,9 +165,9 @@ def test_stripe_down_during_a_cancellation_still_cancels_and_the_refund_follows(
     assert SideEffect.objects.filter(kind=SideEffect.Kind.REFUND).count() == 1
     # Stripe is back; the retry is due after its backoff.
     monkeypatch.undo()
-    services.carry_out_due_side_effects(now=timezone.now())  # not due yet: nothing
+    finish_side_effects(now=timezone.now(), older_than=timedelta(0))  # not due yet: nothing
     assert SideEffect.objects.get(pk=effect.pk).status == SideEffect.Status.PENDING
-    services.carry_out_due_side_effects(now=effect.next_attempt_at)
+    finish_side_effects(now=effect.next_attempt_at, older_than=timedelta(0))
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.REFUNDED and payment.refunded_amount == payment.amount
     assert charge_refunded_minor(payment.stripe_payment_intent_id) == gateway.minor(payment.amount, "CNY")
@@ -198,17 +198,17 @@ def test_a_refund_stripe_refuses_is_marked_failed_and_reported(
 def test_retries_back_off_and_give_up_after_the_last_attempt(card_payment, monkeypatch):
     Payment.objects.filter(pk=card_payment.pk).update(status=PaymentStatus.SUCCEEDED, paid_at=timezone.now())
     monkeypatch.setattr(gateway, "create_refund", connection_error)
-    services.refund_payment(card_payment, amount=Decimal("10.00"), key="t")
+    refunds.refund_payment(card_payment, amount=Decimal("10.00"), key="t")
     effect = SideEffect.objects.get()
     at = timezone.now()
     waits = []
-    for _ in range(services.SIDE_EFFECT_MAX_ATTEMPTS):
-        effect = services.execute_side_effect(effect.pk, now=at)
+    for _ in range(side_effects.SIDE_EFFECT_MAX_ATTEMPTS):
+        effect = side_effects.execute_side_effect(effect.pk, now=at)
         if effect.next_attempt_at:
             waits.append(effect.next_attempt_at - at)
             at = effect.next_attempt_at
-    assert waits == [timedelta(seconds=30 * 2**n) for n in range(services.SIDE_EFFECT_MAX_ATTEMPTS - 1)]
-    assert effect.status == SideEffect.Status.FAILED and effect.attempts == services.SIDE_EFFECT_MAX_ATTEMPTS
+    assert waits == [timedelta(seconds=30 * 2**n) for n in range(side_effects.SIDE_EFFECT_MAX_ATTEMPTS - 1)]
+    assert effect.status == SideEffect.Status.FAILED and effect.attempts == side_effects.SIDE_EFFECT_MAX_ATTEMPTS
 
 
 # --- §1: the payment not yet made is cancelled with its booking or agreement ----------------------
@@ -245,7 +245,7 @@ def test_a_payment_intent_cancel_with_stripe_down_is_retried(
     effect = SideEffect.objects.get()
     assert effect.status == SideEffect.Status.PENDING
     monkeypatch.undo()
-    services.carry_out_due_side_effects(now=effect.next_attempt_at)
+    finish_side_effects(now=effect.next_attempt_at, older_than=timedelta(0))
     assert gateway.retrieve_payment_intent(payment.stripe_payment_intent_id)["status"] == "canceled"
     assert SideEffect.objects.get().status == SideEffect.Status.DONE
 
@@ -272,7 +272,7 @@ def test_cancelling_a_booking_voids_its_invoice(invoice_mode, client, buyer, boo
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.CANCELLED
     with pytest.raises(ValidationError):
-        services.mark_invoice_paid(payment, actor=facility_manager, reference="late")
+        invoices.mark_invoice_paid(payment, actor=facility_manager, reference="late")
     assert not SideEffect.objects.exists()
     html = client.get(f"/payments/{payment.pk}/invoice/").content.decode()
     assert "Void: this invoice was cancelled" in html
@@ -292,7 +292,7 @@ def test_cancelling_an_agreement_cancels_its_open_payment(invoice_mode, express_
 
 @pytest.fixture
 def connect_account(institute):
-    return services.set_payout_account(institute, "acct_1QyZ7nPq2xYw9AbC")
+    return PayoutAccount.objects.create(institute=institute, stripe_account_id="acct_1QyZ7nPq2xYw9AbC")
 
 
 def recorded_transfer(amount_minor):
@@ -311,14 +311,14 @@ def test_a_payout_whose_transfer_call_died_ends_paid_after_reconcile(
 ):
     monkeypatch.setattr(gateway, "create_transfer", die)
     with pytest.raises(WorkerKilled):
-        services.pay_out(institute, currency="CNY", actor=staff_user)
+        payouts.pay_out(institute, currency="CNY", actor=staff_user)
     monkeypatch.undo()
     payout = Payout.objects.get()
     assert payout.status == Payout.Status.PENDING
     # While it is under way it is not owed twice.
     assert owed_to(institute, "CNY") == 0
     with pytest.raises(ValidationError):
-        services.pay_out(institute, currency="CNY", actor=staff_user)
+        payouts.pay_out(institute, currency="CNY", actor=staff_user)
     recorded = recorded_transfer(74950)
     monkeypatch.setattr(gateway, "http_client_override", recorded)
     age()
@@ -349,7 +349,7 @@ def test_a_payout_with_stripe_down_stays_pending_then_is_sent_once(
     monkeypatch.undo()
     monkeypatch.setattr(gateway, "http_client_override", recorded_transfer(74950))
     effect = SideEffect.objects.get()
-    services.carry_out_due_side_effects(now=effect.next_attempt_at)
+    finish_side_effects(now=effect.next_attempt_at, older_than=timedelta(0))
     payout.refresh_from_db()
     assert payout.status == Payout.Status.PAID and payout.stripe_transfer_id.startswith("tr_")
     assert Payout.objects.count() == 1 and owed_to(institute, "CNY") == 0
@@ -364,10 +364,10 @@ def test_a_payout_that_never_goes_through_ends_failed_and_is_owed_again(
     monkeypatch,
 ):
     monkeypatch.setattr(gateway, "create_transfer", connection_error)
-    payout = services.pay_out(institute, currency="CNY", actor=staff_user)
+    payout = payouts.pay_out(institute, currency="CNY", actor=staff_user)
     effect = SideEffect.objects.get()
     while effect.status == SideEffect.Status.PENDING:
-        effect = services.execute_side_effect(effect.pk, now=effect.next_attempt_at)
+        effect = side_effects.execute_side_effect(effect.pk, now=effect.next_attempt_at)
     payout.refresh_from_db()
     assert payout.status == Payout.Status.FAILED and "Could not connect" in payout.error
     assert owed_to(institute, "CNY") == Decimal("749.50")
@@ -417,7 +417,7 @@ def test_stripe_down_during_hold_release_keeps_that_hold_and_releases_the_others
         return real(intent_id, **kwargs)
 
     monkeypatch.setattr(gateway, "retrieve_payment_intent", flaky)
-    assert services.release_expired_holds() == 1
+    assert holds.release_expired_holds() == 1
     p1.refresh_from_db()
     p2.refresh_from_db()
     assert p1.status == PaymentStatus.PENDING  # tried again at the next run

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from equipment.models import BookingStatus
+from ip_listings.models import AgreementStatus
 from marketplace.payments import services
 from marketplace.payments.models import Payment, PaymentStatus, Provider
 from marketplace.statistics.models import TransferEvent
@@ -63,7 +64,6 @@ def test_only_the_facility_staff_record_a_booking_receipt(invoice_mode, booking,
 
 
 def test_tto_confirming_a_licence_by_invoice_records_one_paid_invoice(invoice_mode, client, tto, express_agreement):
-    from ip_listings.models import AgreementStatus
 
     client.force_login(tto)
     client.post(f"/ip/agreements/{express_agreement.pk}/confirm-payment/", {"reference": "INV-9"})

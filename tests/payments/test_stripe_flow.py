@@ -5,12 +5,16 @@ from decimal import Decimal
 
 import pytest
 import stripe
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.utils import timezone
 
 from equipment import services as equipment_services
 from equipment.models import BookingStatus
+from marketplace.core.money import quantize
 from marketplace.payments import gateway, services
 from marketplace.payments.models import Payment, PaymentStatus, Provider
+from marketplace.payments.services import checkout, holds, invoices, refunds
 from marketplace.statistics.models import TransferEvent
 from tests.payments.conftest import make_event, pay_with_card
 
@@ -75,8 +79,8 @@ def test_a_buyer_pays_a_booking_by_card_and_only_the_verified_event_confirms_it(
 
 def test_the_payment_intent_is_created_once(stripe_mode, buyer, booking):
     payment = services.start_payment(booking, actor=buyer, provider=Provider.STRIPE)
-    first = services.ensure_payment_intent(payment)
-    second = services.ensure_payment_intent(payment)
+    first = checkout.ensure_payment_intent(payment)
+    second = checkout.ensure_payment_intent(payment)
     assert first["id"] == second["id"]
     assert services.start_payment(booking, actor=buyer).pk == payment.pk
     assert len(list(gateway.list_payment_intents())) == 1
@@ -136,12 +140,12 @@ def test_a_decline_leaves_the_booking_unconfirmed_and_the_slot_held_for_the_hold
     assert timedelta(minutes=29) < payment.hold_until - timezone.now() <= timedelta(minutes=30)
 
     # Within the hold nothing is released.
-    assert services.release_expired_holds(now=payment.hold_until - timedelta(minutes=1)) == 0
+    assert holds.release_expired_holds(now=payment.hold_until - timedelta(minutes=1)) == 0
     booking.refresh_from_db()
     assert booking.status == BookingStatus.APPROVED
 
     # After it, the payment is cancelled (at Stripe too) and the slot is free again.
-    assert services.release_expired_holds(now=payment.hold_until + timedelta(seconds=1)) == 1
+    assert holds.release_expired_holds(now=payment.hold_until + timedelta(seconds=1)) == 1
     payment.refresh_from_db()
     booking.refresh_from_db()
     assert payment.status == PaymentStatus.CANCELLED
@@ -156,7 +160,7 @@ def test_a_decline_leaves_the_booking_unconfirmed_and_the_slot_held_for_the_hold
 def test_a_paid_intent_is_never_released(stripe_mode, client, buyer, booking, post_event):
     payment, _page = start_card_payment(client, buyer, booking)
     pay_with_card(payment.stripe_payment_intent_id)
-    assert services.release_expired_holds(now=timezone.now() + timedelta(days=1)) == 0
+    assert holds.release_expired_holds(now=timezone.now() + timedelta(days=1)) == 0
     booking.refresh_from_db()
     assert booking.status == BookingStatus.APPROVED
     deliver(post_event, "payment_intent.succeeded", payment.stripe_payment_intent_id)
@@ -207,7 +211,7 @@ def test_an_invoice_paid_and_a_card_payment_too_gives_the_card_money_back(
     intent_id = payment.stripe_payment_intent_id
     pay_with_card(intent_id)  # paid at Stripe, but the event is late
     Payment.objects.filter(pk=payment.pk).update(provider=Provider.INVOICE)
-    services.mark_invoice_paid(payment, actor=facility_manager, reference="BANK-1")
+    invoices.mark_invoice_paid(payment, actor=facility_manager, reference="BANK-1")
     deliver(post_event, "payment_intent.succeeded", intent_id)
     deliver(post_event, "charge.refunded", intent_id)
     payment.refresh_from_db()
@@ -275,7 +279,6 @@ def test_a_late_cancellation_refunds_the_policy_share(
         services.refund_for_cancelled(booking, actor=buyer, by_payee=False, now=late)
         services.refund_for_cancelled(booking, actor=buyer, by_payee=False, now=late)  # twice: once
     payment.refresh_from_db()
-    from marketplace.core.money import quantize
 
     expected = quantize(payment.amount * percent / 100)
     assert payment.status == expected_status
@@ -289,22 +292,21 @@ def test_a_refund_is_never_more_than_what_remains(
 ):
     payment = paid_booking(client, buyer, booking, post_event)
     with django_capture_on_commit_callbacks(execute=True):
-        services.refund_payment(payment, amount=Decimal("1.00"), key="one")
+        refunds.refund_payment(payment, amount=Decimal("1.00"), key="one")
     with django_capture_on_commit_callbacks(execute=True):
-        services.refund_payment(payment, amount=payment.amount * 2, key="rest")
+        refunds.refund_payment(payment, amount=payment.amount * 2, key="rest")
     payment.refresh_from_db()
     assert payment.refunded_amount == payment.amount and payment.status == PaymentStatus.REFUNDED
     assert [r.amount for r in payment.refunds.all()] == [Decimal("1.00"), payment.amount - Decimal("1.00")]
-    services.refund_payment(payment, amount=Decimal("1.00"), key="more")
+    refunds.refund_payment(payment, amount=Decimal("1.00"), key="more")
     assert payment.refunds.count() == 2
 
 
 def test_an_unpaid_payment_cannot_be_refunded(stripe_mode, buyer, booking):
-    from django.core.exceptions import ValidationError
 
     payment = services.start_payment(booking, actor=buyer, provider=Provider.STRIPE)
     with pytest.raises(ValidationError):
-        services.refund_payment(payment, amount=Decimal("1.00"))
+        refunds.refund_payment(payment, amount=Decimal("1.00"))
 
 
 def test_a_booking_confirmed_by_other_means_gets_its_card_money_back(
@@ -333,13 +335,9 @@ def test_the_booking_pages_show_the_pay_button_and_then_the_payment(
 
 
 def test_release_expired_holds_command(stripe_mode, buyer, booking):
-    from django.core.management import call_command
 
     payment = services.start_payment(booking, actor=buyer, provider=Provider.STRIPE)
     Payment.objects.filter(pk=payment.pk).update(hold_until=timezone.now() - timedelta(minutes=1))
     call_command("release_expired_holds")
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
-    from marketplace.payments.tasks import release_expired_holds
-
-    assert release_expired_holds.enqueue().return_value == 0

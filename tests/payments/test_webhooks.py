@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from equipment.models import BookingStatus, BookingTransition
+from marketplace.payments import gateway
 from marketplace.payments.models import Payment, PaymentStatus, StripeEvent
 from marketplace.statistics.models import TransferEvent
 from tests.payments.conftest import charge_object, intent_object, make_event, sign
@@ -246,7 +247,6 @@ def test_success_and_failure_delivered_ten_times_each_in_shuffled_order_confirm_
 
 @pytest.mark.parametrize("order", list(itertools.permutations(range(4))), ids=lambda o: "".join(map(str, o)))
 def test_each_order_of_the_lifecycle_ends_in_the_same_state(order, approved_booking, buyer, webhook_secret, post_event):
-    from marketplace.payments import gateway
 
     booking = approved_booking()
     payment = Payment.objects.create(
@@ -279,7 +279,6 @@ def test_each_order_of_the_lifecycle_ends_in_the_same_state(order, approved_book
 
 def test_a_refund_heard_of_before_the_success_records_the_money_and_the_success_confirms(card_payment, post_event):
     price = card_payment.amount
-    from marketplace.payments import gateway
 
     post_event(make_event("charge.refunded", charge_object(card_payment, refunded_minor=gateway.minor(price, "CNY"))))
     post_event(make_event("payment_intent.succeeded", intent_object(card_payment)))
@@ -292,7 +291,6 @@ def test_a_refund_heard_of_before_the_success_records_the_money_and_the_success_
 
 
 def test_refund_totals_never_exceed_the_amount(card_payment, post_event):
-    from marketplace.payments import gateway
 
     post_event(make_event("payment_intent.succeeded", intent_object(card_payment)))
     minor = gateway.minor(card_payment.amount, "CNY")

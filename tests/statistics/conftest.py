@@ -7,6 +7,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from cms.models import InstitutePage
+from equipment.models import InstrumentPage
 from marketplace.statistics.models import TransferEvent
 
 K = TransferEvent.Kind
@@ -32,8 +34,6 @@ def event(kind, institute, when, *, source_type="test.source", source_id=None, *
 
 def make_instrument(institute, title="Electron microscope", *, published=None, **costs):
     """An instrument page under the institute's page, first published at `published`."""
-    from cms.models import InstitutePage
-    from equipment.models import InstrumentPage
 
     parent = InstitutePage.objects.get(organization=institute)
     defaults = {

@@ -8,9 +8,10 @@ from django.core.cache import cache
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from marketplace.statistics import figures_cache, selectors
+from marketplace.statistics import figures_cache, freshness
 from marketplace.statistics.models import TransferEvent
 from marketplace.statistics.periods import Period
+from marketplace.statistics.selectors import dashboards
 from marketplace.statistics.services import count_listing_view
 
 from .conftest import K, at, event, make_instrument
@@ -29,13 +30,13 @@ def _empty_cache():
 def computed(monkeypatch):
     """How many times the dashboard's figures were computed (not read from the cache)."""
     calls = []
-    compute = selectors._dashboard_figures
+    compute = dashboards._dashboard_figures
 
     def counting(scope, period):
         calls.append((scope, period))
         return compute(scope, period)
 
-    monkeypatch.setattr(selectors, "_dashboard_figures", counting)
+    monkeypatch.setattr(dashboards, "_dashboard_figures", counting)
     return calls
 
 
@@ -93,7 +94,7 @@ def test_an_instrument_published_through_wagtail_changes_the_next_render(
     client, staff_user, institute, computed, monkeypatch
 ):
     # No version bump from signals here: the page log entry Wagtail writes on publishing is enough.
-    monkeypatch.setattr(figures_cache, "version", lambda: 1)
+    monkeypatch.setattr(freshness.FIGURES, "current", lambda: 1)
     page = make_instrument(institute, "Laser", published=at(2024, 1, 1))
     page.save_revision().publish()  # the first publication is a ledger row; later ones are not
     client.force_login(staff_user)
@@ -114,18 +115,18 @@ def test_an_instrument_changed_in_code_changes_the_next_render(client, staff_use
 
 
 def test_an_enterprise_changing_size_class_changes_the_next_render(tto, known_year, enterprise):
-    counts = {r["key"]: r["count"] for r in selectors.dashboard([known_year.pk], YEAR)["enterprises"]}
+    counts = {r["key"]: r["count"] for r in dashboards.dashboard([known_year.pk], YEAR)["enterprises"]}
     assert counts["small"] == 1
     enterprise.size_class = "micro"
     enterprise.save()
-    counts = {r["key"]: r["count"] for r in selectors.dashboard([known_year.pk], YEAR)["enterprises"]}
+    counts = {r["key"]: r["count"] for r in dashboards.dashboard([known_year.pk], YEAR)["enterprises"]}
     assert (counts["small"], counts["micro"]) == (0, 1)
 
 
 def test_listing_views_are_counted_afresh_on_every_render(known_year, instrument, computed):
-    assert selectors.dashboard([known_year.pk], YEAR)["funnel"][0]["value"] == 0
+    assert dashboards.dashboard([known_year.pk], YEAR)["funnel"][0]["value"] == 0
     count_listing_view(page_id=instrument.pk, institute_id=known_year.pk, day=dt.date(2025, 3, 1))
-    funnel = selectors.dashboard([known_year.pk], YEAR)["funnel"]
+    funnel = dashboards.dashboard([known_year.pk], YEAR)["funnel"]
     assert [(r["key"], r["value"]) for r in funnel][:2] == [("views", 1), ("inquiries", 3)]
     assert funnel[1]["rate"] == Decimal(3)
     assert len(computed) == 1
@@ -134,29 +135,29 @@ def test_listing_views_are_counted_afresh_on_every_render(known_year, instrument
 def test_each_language_scope_and_period_has_its_own_copy(institute, other_institute, computed):
     make_instrument(institute, "Electron microscope")
     with translation.override("en"):
-        selectors.dashboard([institute.pk], YEAR)
-        selectors.dashboard([institute.pk], YEAR)
+        dashboards.dashboard([institute.pk], YEAR)
+        dashboards.dashboard([institute.pk], YEAR)
     with translation.override("zh-hans"):
-        selectors.dashboard([institute.pk], YEAR)
-    selectors.dashboard([other_institute.pk], YEAR)
-    selectors.dashboard(None, YEAR)
-    selectors.dashboard([institute.pk], Period.year(2024))
+        dashboards.dashboard([institute.pk], YEAR)
+    dashboards.dashboard([other_institute.pk], YEAR)
+    dashboards.dashboard(None, YEAR)
+    dashboards.dashboard([institute.pk], Period.year(2024))
     assert len(computed) == 5
 
 
 def test_the_cached_figures_equal_the_computed_ones(known_year):
-    first = selectors.dashboard(None, YEAR)
-    assert selectors.dashboard(None, YEAR) == first == selectors.dashboard(None, YEAR, cached=False)
+    first = dashboards.dashboard(None, YEAR)
+    assert dashboards.dashboard(None, YEAR) == first == dashboards.dashboard(None, YEAR, cached=False)
 
 
 def test_public_figures_are_cached_until_the_ledger_changes(known_year):
-    assert selectors.public_figures(YEAR)["deals_total"]["value"] == Decimal("1662777.00")
+    assert dashboards.public_figures(YEAR)["deals_total"]["value"] == Decimal("1662777.00")
     event(K.AGREEMENT_SIGNED, known_year, at(2025, 8, 8), deal_mode="assignment", amount=Decimal("1"))
-    assert selectors.public_figures(YEAR)["deals_total"]["value"] == Decimal("1662778.00")
+    assert dashboards.public_figures(YEAR)["deals_total"]["value"] == Decimal("1662778.00")
 
 
 def test_the_cache_key_costs_one_query(known_year):
-    figures_cache.version()
+    freshness.FIGURES.current()
     with CaptureQueriesContext(figures_cache.connection) as queries:
         figures_cache.key("dashboard", None, YEAR)
     assert len(queries) == 1
@@ -164,6 +165,6 @@ def test_the_cache_key_costs_one_query(known_year):
 
 def test_the_cache_can_be_turned_off(settings, known_year, computed):
     settings.STATISTICS_CACHE_SECONDS = 0
-    selectors.dashboard(None, YEAR)
-    selectors.dashboard(None, YEAR)
+    dashboards.dashboard(None, YEAR)
+    dashboards.dashboard(None, YEAR)
     assert len(computed) == 2

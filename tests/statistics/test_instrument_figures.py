@@ -21,8 +21,8 @@ from django.utils import timezone, translation
 from equipment.models import InstrumentPage
 from marketplace.accounts.models import Organization
 from marketplace.core.money import quantize
-from marketplace.statistics import selectors
 from marketplace.statistics.periods import Period, days_in_year
+from marketplace.statistics.selectors import figures, instruments, sql
 
 from .conftest import K, at, event, make_instrument
 
@@ -52,7 +52,7 @@ def expected_rows(scope, period):
     """Each instrument's figures by the rule, in Python (exact fractions), from the models and the
     ledger rows, busiest first; checked on the way against the Decimal arithmetic used before."""
     usage, refunds = {}, {}
-    for row in selectors.events(scope, period, K.BOOKING_COMPLETED, K.USAGE_RECORDED).filter(listing_id__isnull=False):
+    for row in figures.events(scope, period, K.BOOKING_COMPLETED, K.USAGE_RECORDED).filter(listing_id__isnull=False):
         u = usage.setdefault(row.listing_id, {"bookings": 0, "booked": Decimal(0), "used": Decimal(0), "income": 0})
         if row.kind == K.BOOKING_COMPLETED:
             u["bookings"] += 1
@@ -60,13 +60,13 @@ def expected_rows(scope, period):
             u["income"] += row.amount
         else:
             u["used"] += row.hours
-    for row in selectors.booking_refunds(scope, period).filter(listing_id__isnull=False):
+    for row in figures.booking_refunds(scope, period).filter(listing_id__isnull=False):
         refunds[row.listing_id] = refunds.get(row.listing_id, 0) + row.amount
-    instruments = InstrumentPage.objects.all()
+    pages = InstrumentPage.objects.all()
     if scope is not None:
-        instruments = instruments.filter(institute_id__in=scope)
+        pages = pages.filter(institute_id__in=scope)
     rows = []
-    for page in instruments:
+    for page in pages:
         published = page.first_published_at
         if page.pk not in usage and (published is None or published >= period.end):
             continue
@@ -176,11 +176,11 @@ def varied(institute, other_institute, enterprise):
 def test_every_instrument_row_follows_the_rule(varied, other_institute, period):
     for scope in (None, [varied.pk], [other_institute.pk]):
         expected = expected_rows(scope, period)
-        rows = selectors.instrument_usage(scope, period)
+        rows = instruments.instrument_usage(scope, period)
         assert as_dicts(rows) == expected
-        busiest, totals = selectors.busiest_instruments(scope, period, limit=7)
+        busiest, totals = instruments.busiest_instruments(scope, period, limit=7)
         assert as_dicts(busiest) == expected[:7]
-        assert totals == selectors.instrument_totals(rows)
+        assert totals == instruments.instrument_totals(rows)
 
 
 def test_titles_follow_the_language_and_sort_by_code_point(varied):
@@ -189,10 +189,10 @@ def test_titles_follow_the_language_and_sort_by_code_point(varied):
         expected = expected_rows(None, period)
         english = {row["title"].startswith("EN ") for row in expected}
         assert english == {True, False}  # English titles where there are some, Chinese otherwise
-        assert as_dicts(selectors.instrument_usage(None, period)) == expected
+        assert as_dicts(instruments.instrument_usage(None, period)) == expected
     with translation.override("zh-hans"):
         expected = expected_rows(None, period)
-        assert as_dicts(selectors.instrument_usage(None, period)) == expected
+        assert as_dicts(instruments.instrument_usage(None, period)) == expected
 
 
 def test_half_a_fen_rounds_up_once(institute):
@@ -206,10 +206,10 @@ def test_half_a_fen_rounds_up_once(institute):
         annual_staff_share=Decimal("0"),
         service_life_years=1,
     )
-    [row] = selectors.instrument_usage([institute.pk], Period.year(2024))
+    [row] = instruments.instrument_usage([institute.pk], Period.year(2024))
     assert row.cost == Decimal("0.01")
     assert row.available_hours == Decimal("500.00")
-    assert selectors.busiest_instruments([institute.pk], Period.year(2024), limit=1)[1]["cost"] == Decimal("0.01")
+    assert instruments.busiest_instruments([institute.pk], Period.year(2024), limit=1)[1]["cost"] == Decimal("0.01")
 
 
 def test_a_service_life_that_does_not_divide_the_price(institute):
@@ -222,7 +222,7 @@ def test_a_service_life_that_does_not_divide_the_price(institute):
         annual_maintenance=Decimal("0"),
         annual_staff_share=Decimal("0"),
     )
-    [row] = selectors.instrument_usage([institute.pk], Period.year(2025))
+    [row] = instruments.instrument_usage([institute.pk], Period.year(2025))
     assert row.cost == quantize(Decimal("1000005") / 7) == Decimal("142857.86")
 
 
@@ -230,9 +230,9 @@ def test_year_weights_are_the_year_fraction_in_python_and_in_sql(institute):
     days = [dt.date(2019, 12, 31) + dt.timedelta(days=n) for n in range(0, 7 * 366, 5)]
     periods = [*PERIODS, Period.between(dt.date(2020, 1, 1), dt.date(2024, 12, 31))]
     for period in periods:
-        weights = selectors.YearWeights.of(period)
+        weights = sql.YearWeights.of(period)
         in_sql = Organization.objects.filter(pk=institute.pk).values(
-            **{f"d{n}": weights.weight_expression(Value(selectors.day_number(day))) for n, day in enumerate(days)}
+            **{f"d{n}": weights.weight_expression(Value(sql.day_number(day))) for n, day in enumerate(days)}
         )[0]
         for n, day in enumerate(days):
             exact = exact_year_fraction(period, day)
@@ -245,11 +245,11 @@ def test_year_weights_are_the_year_fraction_in_python_and_in_sql(institute):
 def test_the_dashboard_reads_a_fixed_number_of_queries_for_instruments(varied, django_assert_max_num_queries):
     # The busiest rows with the totals of all, the refunds, and which refunded instruments are listed.
     with django_assert_max_num_queries(3):
-        rows, totals = selectors.busiest_instruments(None, Period.year(2025), limit=5)
+        rows, totals = instruments.busiest_instruments(None, Period.year(2025), limit=5)
     assert len(rows) == 5 and totals["instruments"] > 5
 
 
 def test_no_instruments_no_rows_and_zero_totals(institute):
-    rows, totals = selectors.busiest_instruments([institute.pk], Period.year(2025), limit=50)
+    rows, totals = instruments.busiest_instruments([institute.pk], Period.year(2025), limit=50)
     assert rows == []
-    assert totals == selectors.instrument_totals([])
+    assert totals == instruments.instrument_totals([])

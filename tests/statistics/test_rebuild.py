@@ -8,11 +8,15 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from equipment.ledger import booking_completed
 from equipment.models import Booking, BookingTransition, UsageRecord
-from marketplace.statistics import selectors
+from ip_listings import services as ip_services
+from ip_listings.models import DealMode
 from marketplace.statistics.models import TransferEvent
 from marketplace.statistics.periods import Period
-from marketplace.statistics.services import record_event
+from marketplace.statistics.selectors import figures, instruments
+from marketplace.statistics.services import record
+from tests.ip_listings.conftest import make_result, offer
 
 from .conftest import K, at
 
@@ -71,22 +75,15 @@ def test_rebuild_fills_the_ledger_and_check_then_agrees(domain, instrument):
     assert TransferEvent.objects.filter(kind=K.USAGE_RECORDED).count() == 2
     assert TransferEvent.objects.filter(kind=K.BOOKING_CONFIRMED).count() == 3  # the cancelled one was confirmed
     # The cancelled booking never reaches the figures (events happen when the transitions did: today).
-    [row] = selectors.instrument_usage([instrument.institute_id], Period.year(timezone.localdate().year))
+    [row] = instruments.instrument_usage([instrument.institute_id], Period.year(timezone.localdate().year))
     assert (row.bookings, row.booked_hours, row.income) == (2, Decimal("6"), Decimal("3000"))
     # Usage counts when the instrument was used: at the booking's end, in March 2025.
-    assert selectors.ledger_totals([instrument.institute_id], Period.year(2025))["used_hours"] == Decimal("5.5")
+    assert figures.ledger_totals([instrument.institute_id], Period.year(2025))["used_hours"] == Decimal("5.5")
 
 
 def test_rebuild_is_idempotent_and_keeps_what_services_wrote(domain):
     done, _second = domain
-    record_event(  # as equipment.services.complete_booking writes it
-        K.BOOKING_COMPLETED,
-        institute=done.institute_id,
-        enterprise=done.enterprise_id,
-        source=done,
-        amount=done.price_amount,
-        hours=done.hours,
-    )
+    record(booking_completed(done, at=done.updated_at))  # as equipment.services.complete_booking writes it
     run()
     first = TransferEvent.objects.count()
     assert "0 inserted" in run()
@@ -108,14 +105,6 @@ def test_check_reports_a_ledger_row_the_domain_does_not_have(domain):
         run("--check")
 
 
-def test_record_event_derives_the_instrument_and_the_booking(domain, instrument):
-    done, _ = domain
-    usage = done.usage
-    event = record_event(K.USAGE_RECORDED, institute=done.institute_id, source=usage, hours=usage.hours)
-    assert event.listing_id == instrument.pk
-    assert event.subject == f"equipment.booking:{done.pk}"
-
-
 def test_first_publication_of_an_instrument_is_a_ledger_event(instrument):
     instrument.save_revision().publish()
     instrument.save_revision().publish()
@@ -126,9 +115,6 @@ def test_first_publication_of_an_instrument_is_a_ledger_event(instrument):
 
 def test_research_result_facts_are_rebuilt_and_checked(institute, enterprise, buyer, tto):
     """Inquiries, signed agreements and impact reports come back from their tables with their money and jobs."""
-    from ip_listings import services as ip_services
-    from ip_listings.models import DealMode
-    from tests.ip_listings.conftest import make_result, offer
 
     result = make_result(
         institute,
@@ -173,7 +159,6 @@ def test_research_result_facts_are_rebuilt_and_checked(institute, enterprise, bu
 
 def test_first_publication_of_a_result_is_recorded_once_by_its_app(institute):
     """One writer per fact: the result's own ledger mapping (with its kind of IP and TRL), not a generic one."""
-    from tests.ip_listings.conftest import make_result
 
     result = make_result(institute, trl=6)
     result.save_revision().publish()

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from marketplace.statistics import selectors
 from marketplace.statistics.models import TransferEvent
 from marketplace.statistics.periods import Period
+from marketplace.statistics.selectors import access, figures, instruments
 from marketplace.statistics.services import count_listing_view
 
 from .conftest import K, at, event, make_instrument
@@ -21,7 +21,7 @@ def scope(institute):
 
 
 def test_deals_by_mode_follow_the_annual_report_rows(known_year):
-    rows = {r["key"]: (r["count"], r["value"]) for r in selectors.deals_by_mode(scope(known_year), YEAR)}
+    rows = {r["key"]: (r["count"], r["value"]) for r in figures.deals_by_mode(scope(known_year), YEAR)}
     assert rows == {
         "assignment": (1, Decimal("100000.00")),
         "licence": (3, Decimal("375000.00")),
@@ -31,14 +31,14 @@ def test_deals_by_mode_follow_the_annual_report_rows(known_year):
         "equity": (1, Decimal("400000.00")),
         "other": (1, Decimal("10000.00")),
     }
-    assert selectors.deals_total(selectors.deals_by_mode(scope(known_year), YEAR)) == {
+    assert figures.deals_total(figures.deals_by_mode(scope(known_year), YEAR)) == {
         "count": 6,
         "value": Decimal("885000.00"),
     }
 
 
 def test_ledger_totals_of_the_known_year(known_year):
-    t = selectors.ledger_totals(scope(known_year), YEAR)
+    t = figures.ledger_totals(scope(known_year), YEAR)
     assert t["agreements"] == 6
     assert t["contract_value"] == Decimal("885000")
     assert t["licences_executed"] == 4
@@ -53,7 +53,7 @@ def test_ledger_totals_of_the_known_year(known_year):
 
 
 def test_refunds_subtract_from_income_and_receipts(known_year):
-    t = selectors.ledger_totals(scope(known_year), YEAR)
+    t = figures.ledger_totals(scope(known_year), YEAR)
     assert t["received"] == Decimal("153000")
     assert t["refunded"] == Decimal("50500")
     assert t["net_receipts"] == Decimal("102500")
@@ -63,7 +63,7 @@ def test_refunds_subtract_from_income_and_receipts(known_year):
 
 
 def test_a_refunded_agreement_payment_is_not_a_paid_agreement_in_the_funnel(known_year):
-    assert selectors.ledger_totals(scope(known_year), YEAR)["agreement_payments"] == 1
+    assert figures.ledger_totals(scope(known_year), YEAR)["agreement_payments"] == 1
 
 
 def test_a_cancelled_booking_never_counts(known_year, instrument, enterprise):
@@ -96,20 +96,20 @@ def test_a_cancelled_booking_never_counts(known_year, instrument, enterprise):
         source_type="payments.payment",
         source_id=900,
     )
-    t = selectors.ledger_totals(scope(known_year), YEAR)
+    t = figures.ledger_totals(scope(known_year), YEAR)
     assert (t["bookings"], t["booked_hours"], t["instrument_income"]) == (2, Decimal("10"), Decimal("4500"))
     assert t["net_receipts"] == Decimal("102500")
-    [row] = selectors.instrument_usage(scope(known_year), YEAR)
+    [row] = instruments.instrument_usage(scope(known_year), YEAR)
     assert (row.bookings, row.booked_hours, row.income) == (2, Decimal("10"), Decimal("4500"))
 
 
 def test_enterprises_served_by_size_class(known_year):
-    counts = {r["key"]: r["count"] for r in selectors.enterprises_served(scope(known_year), YEAR)}
+    counts = {r["key"]: r["count"] for r in figures.enterprises_served(scope(known_year), YEAR)}
     assert counts == {"micro": 0, "small": 1, "medium": 1, "large": 0}
 
 
 def test_instrument_usage_utilisation_income_and_cost(known_year, instrument):
-    [row] = selectors.instrument_usage(scope(known_year), YEAR)
+    [row] = instruments.instrument_usage(scope(known_year), YEAR)
     assert row.pk == instrument.pk
     assert row.bookings == 2
     assert row.booked_hours == Decimal("10")
@@ -120,7 +120,7 @@ def test_instrument_usage_utilisation_income_and_cost(known_year, instrument):
     # 1 000 000 / 10 + 50 000 + 50 000 for the year, plus (10 + 5) per booked hour × 10 h.
     assert row.cost == Decimal("200150.00")
     assert row.surplus == Decimal("-195650.00")
-    totals = selectors.instrument_totals([row])
+    totals = instruments.instrument_totals([row])
     assert totals["has_surplus"] is False
 
 
@@ -142,19 +142,19 @@ def test_operator_time_is_a_cost_of_assisted_instruments_and_a_surplus_is_flagge
         listing_id=page.pk,
         subject="equipment.booking:1",
     )
-    [row] = selectors.instrument_usage([institute.pk], YEAR)
+    [row] = instruments.instrument_usage([institute.pk], YEAR)
     assert row.cost == Decimal("70.00")  # (10 + 5 + 20) × 2 h
-    totals = selectors.instrument_totals([row])
+    totals = instruments.instrument_totals([row])
     assert totals["surplus"] == Decimal("130.00")
     assert totals["has_surplus"] is True
 
 
 def test_available_hours_are_pro_rated_from_first_publication(institute):
     make_instrument(institute, "New laser", published=at(2025, 7, 2, 10))  # 183 of 365 days of 2025 remain
-    [row] = selectors.instrument_usage([institute.pk], YEAR)
+    [row] = instruments.instrument_usage([institute.pk], YEAR)
     assert row.available_hours == Decimal("501.37")
     assert row.cost == Decimal("100273.97")  # 200 000 × 183 / 365
-    assert selectors.instrument_usage([institute.pk], Period.year(2024)) == []
+    assert instruments.instrument_usage([institute.pk], Period.year(2024)) == []
 
 
 def test_period_boundaries_are_half_open_in_shanghai_time(institute):
@@ -164,13 +164,13 @@ def test_period_boundaries_are_half_open_in_shanghai_time(institute):
     # 2025-01-31 16:30 UTC is already 1 February in Shanghai: outside.
     event(K.INQUIRY_OPENED, institute, dt.datetime(2025, 1, 31, 16, 30, tzinfo=dt.UTC))
     january = Period.between(dt.date(2025, 1, 1), dt.date(2025, 1, 31))
-    assert selectors.ledger_totals([institute.pk], january)["inquiries"] == 2
+    assert figures.ledger_totals([institute.pk], january)["inquiries"] == 2
 
 
 def test_another_institutes_rows_never_enter_the_figures(known_year, other_institute):
-    t = selectors.ledger_totals([other_institute.pk], YEAR)
+    t = figures.ledger_totals([other_institute.pk], YEAR)
     assert (t["agreements"], t["contract_value"], t["jobs"], t["bookings"]) == (1, Decimal("777777"), 40, 1)
-    everything = selectors.ledger_totals(None, YEAR)
+    everything = figures.ledger_totals(None, YEAR)
     assert (everything["agreements"], everything["jobs"], everything["startups"]) == (7, 52, 2)
 
 
@@ -180,7 +180,7 @@ def test_funnel_counts_each_stage_and_its_conversion(known_year, instrument):
     for _ in range(4):
         count_listing_view(page_id=instrument.pk, institute_id=known_year.pk, day=dt.date(2025, 12, 31))
     count_listing_view(page_id=instrument.pk, institute_id=known_year.pk, day=dt.date(2026, 1, 1))
-    rows = selectors.funnel([known_year.pk], YEAR)
+    rows = figures.funnel([known_year.pk], YEAR)
     assert [(r["key"], r["value"]) for r in rows] == [
         ("views", 6),
         ("inquiries", 3),
@@ -193,7 +193,7 @@ def test_funnel_counts_each_stage_and_its_conversion(known_year, instrument):
 
 
 def test_monthly_trends_group_by_local_month(known_year):
-    trends = selectors.monthly_trends([known_year.pk], YEAR)
+    trends = figures.monthly_trends([known_year.pk], YEAR)
     assert len(trends) == 12
     by_month = {r["month"].month: r for r in trends}
     assert by_month[1]["agreements"] == 1
@@ -206,14 +206,14 @@ def test_monthly_trends_group_by_local_month(known_year):
 
 
 def test_dashboard_scope_of_a_tto_is_their_own_institute(tto, institute, other_institute, staff_user):
-    assert selectors.resolve_scope(tto, None) == ([institute.pk], institute)
-    assert selectors.resolve_scope(tto, str(institute.pk)) == ([institute.pk], institute)
+    assert access.resolve_scope(tto, None) == ([institute.pk], institute)
+    assert access.resolve_scope(tto, str(institute.pk)) == ([institute.pk], institute)
     for forbidden in (str(other_institute.pk), "all", "x", "999999"):
         with pytest.raises(Exception) as raised:
-            selectors.resolve_scope(tto, forbidden)
+            access.resolve_scope(tto, forbidden)
         assert raised.type.__name__ == "Http404"
-    assert selectors.resolve_scope(staff_user, "all") == (None, None)
-    assert selectors.resolve_scope(staff_user, str(other_institute.pk)) == ([other_institute.pk], other_institute)
+    assert access.resolve_scope(staff_user, "all") == (None, None)
+    assert access.resolve_scope(staff_user, str(other_institute.pk)) == ([other_institute.pk], other_institute)
 
 
 def test_ledger_rows_stay_append_only(known_year):

@@ -9,6 +9,9 @@ from django.core.cache import cache
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from marketplace.statistics.periods import Period
+from marketplace.statistics.selectors import dashboards, instruments
+
 from .conftest import K, at, event
 
 pytestmark = pytest.mark.django_db
@@ -63,14 +66,12 @@ def test_staff_see_every_institute_and_the_total(client, staff_user, known_year,
 
 
 def test_dashboard_lists_the_busiest_instruments_and_totals_all(client, staff_user, known_year, monkeypatch):
-    from marketplace.statistics import selectors
-    from marketplace.statistics.periods import Period
 
-    monkeypatch.setattr(selectors, "DASHBOARD_INSTRUMENTS", 1)
+    monkeypatch.setattr(dashboards, "DASHBOARD_INSTRUMENTS", 1)
     client.force_login(staff_user)
     response = client.get(DASHBOARD, {"institute": "all", "year": 2025})
     figures = response.context["figures"]
-    busiest = selectors.instrument_usage(None, Period.year(2025))[0]
+    busiest = instruments.instrument_usage(None, Period.year(2025))[0]
     assert [row.pk for row in figures["instruments"]] == [busiest.pk]
     assert figures["instrument_totals"]["instruments"] == 2
     assert "The 1 busiest of 2 instruments are listed" in response.content.decode()

@@ -1,25 +1,17 @@
 """{% load payments %}{% payment_box subject %}: the "Pay" button or the link to the payment, for the
-page of anything registered as payable (a booking, an agreement, …) in the other apps."""
+page of anything registered as payable (a booking, an agreement, …) in the other apps.
+
+What it shows is read by `payments.selectors.payment_box`; a view that already has it passes it instead
+of the subject (`{% payment_box box %}`), and the tag then queries nothing."""
 
 from django import template
 
-from marketplace.payments.models import Payment
-from marketplace.payments.payables import payable_for
+from marketplace.payments import selectors
 
 register = template.Library()
 
 
 @register.inclusion_tag("payments/includes/payment_box.html", takes_context=True)
-def payment_box(context, subject, staff=False):
-    payable = payable_for(subject)
-    payment = Payment.objects.for_subject(subject, payable.kind).live().order_by("-pk").first()
-    amount, currency = payable.price(subject)
-    return {
-        "payment": payment,
-        "payable": payable.can_be_paid(subject) and payment is None and not staff,
-        "kind": payable.kind,
-        "subject": subject,
-        "amount": amount,
-        "currency": currency,
-        "request": context.get("request"),
-    }
+def payment_box(context, subject_or_box, staff=False):
+    box = subject_or_box if isinstance(subject_or_box, dict) else selectors.payment_box(subject_or_box, staff=staff)
+    return {**box, "request": context.get("request")}

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from marketplace.payments.services import release_expired_holds
+from marketplace.payments.services.holds import release_expired_holds
 
 
 class Command(BaseCommand):
