@@ -60,6 +60,9 @@ class BookingPayable(Payable):
     def confirmed_text(self, subject):
         return _("Booking #%(n)s is confirmed.") % {"n": subject.pk}
 
+    def listing_id(self, subject):
+        return subject.instrument_id
+
     def can_be_paid(self, subject):
         return subject.status == BookingStatus.APPROVED
 

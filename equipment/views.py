@@ -20,6 +20,7 @@ from marketplace.core.links import absolute_url
 from marketplace.core.pagecache import cache_anonymous_page
 from marketplace.core.pdf import pdf_response
 from marketplace.core.search import pages_with_ids, search_ids
+from marketplace.payments import selectors as payment_selectors
 from marketplace.payments import services as payment_services
 
 from . import calendars, selectors, services
@@ -128,6 +129,7 @@ def booking_detail(request, pk):
             "transitions": booking.transitions.select_related("actor"),
             "deadline": services.cancellation_deadline(booking),
             "can_cancel": services.buyer_may_cancel(booking),
+            "payment": payment_selectors.payment_box(booking),
         },
     )
 
@@ -216,6 +218,7 @@ def manage_booking(request, pk):
             "usage_form": UsageForm(initial={"hours": booking.hours}),
             "confirm_form": ConfirmForm(),
             "reason_form": ReasonForm(),
+            "payment": payment_selectors.payment_box(booking, staff=True),
         },
     )
 

@@ -46,6 +46,9 @@ class AgreementPayable(Payable):
     def confirmed_text(self, subject):
         return _("Your licence agreement is now active.")
 
+    def listing_id(self, subject):
+        return subject.result_id
+
     def can_be_paid(self, subject):
         return subject.status == AgreementStatus.AWAITING_PAYMENT
 

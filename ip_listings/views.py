@@ -16,6 +16,7 @@ from marketplace.core.ids import id_or_404
 from marketplace.core.pagecache import cache_anonymous_page
 from marketplace.core.pdf import pdf_response
 from marketplace.core.search import pages_with_ids, search_ids
+from marketplace.payments import selectors as payment_selectors
 from marketplace.payments import services as payment_services
 
 from . import selectors, services
@@ -138,6 +139,7 @@ def agreement_detail(request, pk):
         {
             "reports": selectors.impact_reports_of(agreement),
             "payment_form": ConfirmPaymentForm(),
+            "payment": payment_selectors.payment_box(agreement, staff=context["is_tto"]),
         }
     )
     return render(request, "ip_listings/agreement_detail.html", context)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from marketplace.statistics import registry
 from marketplace.statistics.models import TransferEvent
 from marketplace.statistics.registry import Source
-from marketplace.statistics.services import entry, listing_of
+from marketplace.statistics.services import entry
 
 from .models import Payment, PaymentRefund
 
@@ -27,7 +27,7 @@ def _subject_and_listing(payment):
     a subject that is no model (or no longer exists)."""
     subject = payment.subject
     if isinstance(subject, models.Model):
-        return subject, listing_of(subject)
+        return subject, payment.payable.listing_id(subject)
     return f"{payment.subject_kind}:{payment.subject_id}", None
 
 

@@ -74,6 +74,10 @@ class Payable:
         """The sentence of the "payment received" email saying what the payment did."""
         return ""
 
+    def listing_id(self, subject) -> int | None:
+        """The id of the listing page (instrument, result, …) the ledger files its money under, if any."""
+        return None
+
     # --- its state ---
     def can_be_paid(self, subject) -> bool:
         """Whether a new payment may be started for it now."""

@@ -3,7 +3,6 @@
 
 from decimal import Decimal
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -19,35 +18,6 @@ def source_key(obj):
 def subject_key(obj):
     """ "app_label.model:pk" of a model instance, the form stored in TransferEvent.subject."""
     return f"{obj._meta.label_lower}:{obj.pk}"
-
-
-def _related(obj, attr):
-    try:
-        value = getattr(obj, attr, None)
-    except ObjectDoesNotExist:
-        return None
-    return value if isinstance(value, models.Model) else None
-
-
-def listing_of(*objects, data=None):
-    """The id of the instrument or result page an event concerns, found on its source or subject."""
-    for obj in objects:
-        if obj is None:
-            continue
-        for attr in ("instrument_id", "result_id", "result_page_id", "page_id"):
-            value = getattr(obj, attr, None)
-            if isinstance(value, int):
-                return value
-        offer = _related(obj, "offer")
-        if offer is not None and isinstance(getattr(offer, "result_id", None), int):
-            return offer.result_id
-        if hasattr(obj, "institute_id") and hasattr(obj, "depth") and hasattr(obj, "url_path"):
-            return obj.pk  # the page itself (listing published)
-    for key in ("instrument", "result", "listing"):
-        value = (data or {}).get(key)
-        if isinstance(value, int):
-            return value
-    return None
 
 
 def entry(
