@@ -10,6 +10,7 @@ from pypdf import PdfReader
 
 from marketplace.core.money import format_money
 from marketplace.payments import services as payment_services
+from marketplace.payments.services import invoices
 
 
 def _pdf_text(response) -> str:
@@ -89,7 +90,7 @@ def test_the_booking_page_links_the_confirmation_only_once_confirmed(world, db, 
 
 def test_the_statement_pdf_holds_the_period_and_its_payments(world, db, as_role):
     payment = world.x.payment
-    payment_services.mark_invoice_paid(payment, actor=world.x.people.manager, reference="BANK-1")
+    invoices.mark_invoice_paid(payment, actor=world.x.people.manager, reference="BANK-1")
     payment.refresh_from_db()
     day = payment.paid_at.date()
     url = reverse("payments:statement_pdf", args=[world.x.institute.pk]) + f"?start={day:%Y-%m-%d}&end={day:%Y-%m-%d}"
