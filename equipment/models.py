@@ -705,6 +705,13 @@ class Booking(models.Model):
     def __str__(self):
         return f"#{self.pk} · {self.start:%Y-%m-%d %H:%M}"
 
+    def save(self, *args, **kwargs):
+        # An enterprise booking is booked for its enterprise: code that names only the enterprise (as
+        # before institute users booked) stays right.
+        if self.organization_id is None and self.enterprise_id is not None:
+            self.organization_id = self.enterprise_id
+        return super().save(*args, **kwargs)
+
     @property
     def is_active(self):
         return self.status in ACTIVE_STATUSES
