@@ -6,6 +6,7 @@ from decimal import Decimal
 from itertools import combinations
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -66,8 +67,6 @@ def test_tier_follows_the_organisation_for_every_membership_combination(
 
 
 def test_anonymous_and_memberless_users_book_for_nobody(instrument):
-    from django.contrib.auth.models import AnonymousUser
-
     assert not selectors.booking_organizations(AnonymousUser(), instrument).exists()
     assert not selectors.booking_organizations(UserFactory(), instrument).exists()
 
