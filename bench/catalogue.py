@@ -404,7 +404,8 @@ def load_bookings(target, rng):
     today = now.replace(hour=0)
     columns = (
         'instrument_id, institute_id, enterprise_id, user_id, start, "end", status, purpose, tier, hourly_rate, '
-        "subsidy_percent, hours, price_amount, currency, confirmation_reference, note, created_at, updated_at"
+        "subsidy_percent, hours, price_amount, currency, confirmation_reference, note, created_at, updated_at, "
+        "organization_id, charge_code"
     )
     bar = progress(target, "bookings", have)
     # Slot k of an instrument: future slots on distinct days ahead, past ones on distinct days behind.
@@ -428,6 +429,7 @@ def load_bookings(target, rng):
                             instrument_id=r[0],
                             institute_id=r[1],
                             enterprise_id=r[2],
+                            organization_id=r[18],
                             user_id=r[3],
                             start=r[4],
                             end=r[5],
@@ -461,10 +463,11 @@ def load_bookings(target, rng):
             start = day.replace(hour=rng.randint(8, 20 - hours))
             end = start + timedelta(hours=hours)
             price = Decimal(rate) * hours
+            enterprise_id = rng.choice(enterprises)
             rows.append(
                 (
-                    pk, institute_id, rng.choice(enterprises), user_id, start, end, status, "bench", "enterprise",
-                    rate, Decimal(0), Decimal(hours), price, "CNY", "", "", now, now,
+                    pk, institute_id, enterprise_id, user_id, start, end, status, "bench", "enterprise",
+                    rate, Decimal(0), Decimal(hours), price, "CNY", "", "", now, now, enterprise_id, "",
                 )
             )  # fmt: skip
             have += 1

@@ -11,13 +11,14 @@ class EquipmentConfig(AppConfig):
         from marketplace.core import catalogue_cache, pagecache
         from marketplace.payments.payables import register
 
-        from . import ledger, navigation
+        from . import charges, ledger, navigation
         from .models import Blackout, Booking, InstrumentPage, OpeningHours
         from .payable import BookingPayable
 
         ledger.register()
         register(BookingPayable())
         navigation.register()
+        charges.register()
         # What the public catalogue counts or offers as facets, and what changes free and busy times.
         catalogue_cache.watch(InstrumentPage, OpeningHours, Blackout)
         pagecache.watch_availability(Booking, Blackout, OpeningHours)

@@ -473,6 +473,13 @@ def _seed_bookings(progress, instruments):
     )
     if not buyers:
         return
+    # Institute researchers book too: their own institute's instruments at the internal tier, others'
+    # at the academic tier, charged under a project code (about one booking in five).
+    researchers = list(
+        Membership.objects.filter(role=Role.RESEARCHER, organization__kind=Organization.Kind.INSTITUTE)
+        .select_related("user", "organization")
+        .order_by("user__email")
+    )
     manager_by_institute = {
         m.organization_id: m.user
         for m in Membership.objects.filter(role__in=[Role.FACILITY_MANAGER, Role.TTO_OFFICER]).order_by("-role")
@@ -503,6 +510,10 @@ def _seed_bookings(progress, instruments):
             if Booking.objects.filter(instrument=page, start__lt=end, end__gt=start).exists():
                 continue
             membership = rng.choice(buyers)
+            if researchers and rng.random() < 0.2:
+                membership = rng.choice(researchers)
+            internal = not membership.organization.is_enterprise
+            code = f"KY-{start:%Y}-{rng.randint(100, 999)}" if internal else ""
             tier = tier_for(membership.organization, page)
             rate = tier_rate(page, tier)
             hours = Decimal(length) / Decimal(60)
@@ -510,10 +521,14 @@ def _seed_bookings(progress, instruments):
                 status = rng.choice([BookingStatus.COMPLETED] * 5 + [BookingStatus.CANCELLED, BookingStatus.NO_SHOW])
             else:
                 status = rng.choice([BookingStatus.REQUESTED, BookingStatus.APPROVED, BookingStatus.CONFIRMED])
+            if internal and status == BookingStatus.APPROVED:
+                status = BookingStatus.CONFIRMED  # an internal charge waits for no payment
             booking = Booking.objects.create(
                 instrument=page,
                 institute_id=page.institute_id,
-                enterprise=membership.organization,
+                enterprise=None if internal else membership.organization,
+                organization=membership.organization,
+                charge_code=code,
                 user=membership.user,
                 start=start,
                 end=end,
@@ -525,7 +540,7 @@ def _seed_bookings(progress, instruments):
                 hours=hours.quantize(Decimal("0.01")),
                 price_amount=price_for(rate, hours),
                 currency=page.currency,
-                confirmation_reference="INV-DEMO"
+                confirmation_reference=(code or "INV-DEMO")
                 if status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
                 else "",
             )

@@ -14,7 +14,9 @@ def _aware(day, t):
 
 
 class BookingForm(forms.Form):
-    enterprise = forms.ModelChoiceField(queryset=None, label=_("Enterprise"), empty_label=None)
+    # The organisation booked for (named `enterprise` since only enterprises booked): its kind and the
+    # instrument's institute decide the tier; there is no tier field.
+    enterprise = forms.ModelChoiceField(queryset=None, label=_("Book for"), empty_label=None)
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     # A context of their own: other apps translate a bare "From" as a start *date*.
     start_time = forms.TimeField(
@@ -31,10 +33,21 @@ class BookingForm(forms.Form):
         help_text=_("What you want to measure or make, and the samples you bring."),
     )
 
+    charge_code = forms.CharField(
+        label=_("Project or cost-centre code"),
+        required=False,
+        max_length=64,
+        help_text=_("Institute users: the code your institute is charged under (no card payment)."),
+    )
+
     def __init__(self, *args, enterprises, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["enterprise"].queryset = enterprises
         choices = list(enterprises)
+        self.fields["enterprise"].label_from_instance = _organization_label
+        if all(org.is_enterprise for org in choices):
+            # Enterprises pay by card or invoice: no code to give.
+            del self.fields["charge_code"]
         self.only_enterprise = choices[0] if len(choices) == 1 else None
         if self.only_enterprise:
             # One enterprise: nothing to choose, and nothing a forged value could change.
@@ -56,6 +69,11 @@ class BookingForm(forms.Form):
             data["start"] = _aware(day, start)
             data["end"] = _aware(day, end)
         return data
+
+
+def _organization_label(organization):
+    kind = _("enterprise") if organization.is_enterprise else _("institute")
+    return f"{organization.display_name} ({kind})"
 
 
 class ReasonForm(forms.Form):

@@ -1,6 +1,8 @@
 """The shared instruments' facts as transfer-ledger entries: one function per fact.
 
-Each function returns the fact's unsaved ledger row (`statistics.services.entry`). The booking
+Each function returns the fact's unsaved ledger row (`statistics.services.entry`). A booking's facts
+carry its rate tier (`data["tier"]`: internal, academic or enterprise) and its enterprise only for an
+enterprise booking, so statistics tells enterprise use (opening to society) from institute use. The booking
 services `record` it when the fact happens, the demo seeding records the same, and the ledger rebuild
 inserts it from the domain tables (`sources`, registered with statistics in EquipmentConfig.ready()).
 """
@@ -35,6 +37,7 @@ def _booking(kind, booking, occurred_at):
         hours=booking.hours,
         listing=booking.instrument_id,
         subject=booking,
+        data={"tier": booking.tier},
     )
 
 
@@ -62,7 +65,7 @@ def usage_recorded(usage, *, now=None):
         hours=usage.hours,
         listing=booking.instrument_id,
         subject=booking,
-        data={"booking": booking.pk, "instrument": booking.instrument_id},
+        data={"booking": booking.pk, "instrument": booking.instrument_id, "tier": booking.tier},
     )
 
 

@@ -610,6 +610,8 @@ ACTIVE_STATUSES = (
 # Bookings that still hold a slot and have not been used: they may be cancelled (by the facility at any
 # time before they end, by the enterprise up to the cancellation deadline).
 CANCELLABLE_STATUSES = (BookingStatus.REQUESTED, BookingStatus.APPROVED, BookingStatus.CONFIRMED)
+# Tiers of institute users, who pay by internal charge (a project or cost-centre code) rather than by card.
+INTERNAL_CHARGE_TIERS = (RateTier.INTERNAL, RateTier.ACADEMIC)
 # A transition note that says the booking was approved automatically: not shown to people.
 AUTO_NOTE = "auto"
 
@@ -621,8 +623,23 @@ class Booking(models.Model):
     institute = models.ForeignKey(
         "accounts.Organization", on_delete=models.PROTECT, related_name="+", verbose_name=_("institute")
     )
+    # Set for enterprise bookings only (the enterprise that pays, by card or invoice); institute users
+    # book without one and pay by internal charge.
     enterprise = models.ForeignKey(
-        "accounts.Organization", on_delete=models.PROTECT, related_name="bookings", verbose_name=_("enterprise")
+        "accounts.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bookings",
+        verbose_name=_("enterprise"),
+    )
+    # The organisation the booker books for, which decides the tier (`rates.tier_for`): the enterprise,
+    # the instrument's own institute (internal) or another institute (academic).
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("booked for"),
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("booked by")
@@ -641,6 +658,8 @@ class Booking(models.Model):
     price_amount = MoneyField(_("price"))
     currency = CurrencyField()
     confirmation_reference = models.CharField(_("payment or invoice reference"), max_length=120, blank=True)
+    # Institute users pay by internal charge: the project or cost-centre code charged to their institute.
+    charge_code = models.CharField(_("project or cost-centre code"), max_length=64, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -658,6 +677,24 @@ class Booking(models.Model):
                 condition=models.Q(price_amount__gte=0, hourly_rate__gte=0, hours__gt=0),
                 name="equipment_booking_price_valid",
             ),
+            # The tier follows the organisation booked for: an enterprise (which pays) at the enterprise
+            # tier; the instrument's own institute at the internal tier, another at the academic tier,
+            # both with the code their institute is charged under.
+            models.CheckConstraint(
+                condition=models.Q(
+                    tier=RateTier.ENTERPRISE, enterprise__isnull=False, organization=models.F("enterprise")
+                )
+                | (
+                    models.Q(tier=RateTier.INTERNAL, enterprise__isnull=True, organization=models.F("institute"))
+                    & ~models.Q(charge_code="")
+                )
+                | (
+                    models.Q(tier=RateTier.ACADEMIC, enterprise__isnull=True)
+                    & ~models.Q(organization=models.F("institute"))
+                    & ~models.Q(charge_code="")
+                ),
+                name="equipment_booking_tier_follows_organization",
+            ),
         ]
         indexes = [
             models.Index(fields=["instrument", "start", "end"], name="equipment_booking_range"),
@@ -668,9 +705,21 @@ class Booking(models.Model):
     def __str__(self):
         return f"#{self.pk} · {self.start:%Y-%m-%d %H:%M}"
 
+    def save(self, *args, **kwargs):
+        # An enterprise booking is booked for its enterprise: code that names only the enterprise (as
+        # before institute users booked) stays right.
+        if self.organization_id is None and self.enterprise_id is not None:
+            self.organization_id = self.enterprise_id
+        return super().save(*args, **kwargs)
+
     @property
     def is_active(self):
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def by_internal_charge(self):
+        """Booked by an institute user, paid by internal charge (no card, no invoice): confirmed on approval."""
+        return self.tier in INTERNAL_CHARGE_TIERS
 
     # What may happen next (the services check the same states; these tell the pages which actions to show).
     @property

@@ -64,7 +64,8 @@ class BookingPayable(Payable):
         return subject.instrument_id
 
     def can_be_paid(self, subject):
-        return subject.status == BookingStatus.APPROVED
+        # Institute users' bookings are charged internally (confirmed on approval): never paid here.
+        return subject.status == BookingStatus.APPROVED and not subject.by_internal_charge
 
     def confirm(self, subject, *, payment_number, actor, reference):
         subject.refresh_from_db(fields=["status", "confirmation_reference"])

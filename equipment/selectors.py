@@ -9,13 +9,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from marketplace.accounts import selectors as account_selectors
-from marketplace.accounts.models import Organization, Role
+from marketplace.accounts.models import Membership, Organization, Role
 
 from . import availability
 from .models import ACTIVE_STATUSES, Blackout, Booking, BookingStatus, InstrumentPage, OpeningHours
 from .rates import compute_hourly_rate, tier_rates
 
 MANAGER_ROLES = [Role.FACILITY_MANAGER, Role.TTO_OFFICER]
+# Who books for an organisation (the tier then follows the organisation, `rates.tier_for`): buyers for
+# their enterprise; researchers and facility staff for the instrument's own institute (internal tier);
+# researchers for another institute (academic tier).
+ENTERPRISE_BOOKER_ROLES = [Role.BUYER]
+INTERNAL_BOOKER_ROLES = [Role.RESEARCHER, Role.FACILITY_MANAGER]
+ACADEMIC_BOOKER_ROLES = [Role.RESEARCHER]
 
 
 # --- rights ------------------------------------------------------------------------------------------
@@ -42,6 +48,29 @@ def is_manager(user) -> bool:
     return user.is_authenticated and (user.is_staff or managed_institutes(user).exists())
 
 
+def booking_organizations(user, instrument):
+    """The organisations `user` may book `instrument` for, enterprises first, then by name: the
+    enterprises they buy for, the instrument's own institute if they are a researcher or facility
+    manager there, other institutes where they are a researcher. The booker chooses among them; the tier
+    follows the organisation chosen, never a form field."""
+    if user is None or not user.is_authenticated:
+        return Organization.objects.none()
+    memberships = Membership.objects.filter(user=user).filter(
+        Q(organization__kind=Organization.Kind.ENTERPRISE, role__in=ENTERPRISE_BOOKER_ROLES)
+        | Q(organization__kind=Organization.Kind.INSTITUTE, organization_id=instrument.institute_id,
+            role__in=INTERNAL_BOOKER_ROLES)
+        | (Q(organization__kind=Organization.Kind.INSTITUTE, role__in=ACADEMIC_BOOKER_ROLES)
+           & ~Q(organization_id=instrument.institute_id))
+    )  # fmt: skip
+    return Organization.objects.filter(is_active=True, pk__in=memberships.values("organization_id")).order_by(
+        "kind", "name", "pk"
+    )
+
+
+def may_book_for(user, organization, instrument) -> bool:
+    return organization is not None and booking_organizations(user, instrument).filter(pk=organization.pk).exists()
+
+
 def live_instruments():
     return InstrumentPage.objects.live().public().filter(institute__isnull=False)
 
@@ -62,10 +91,13 @@ def _raise404():
 
 
 def bookings_of_buyer(user):
-    """Bookings of every enterprise the user buys for (never another enterprise's)."""
+    """Bookings of every enterprise the user buys for (never another enterprise's), and the user's own
+    bookings as an institute user (internal charge)."""
     return (
-        Booking.objects.filter(enterprise__in=account_selectors.enterprises_of(user))
-        .select_related("instrument", "institute", "enterprise", "user")
+        Booking.objects.filter(
+            Q(enterprise__in=account_selectors.enterprises_of(user)) | Q(enterprise__isnull=True, user=user)
+        )
+        .select_related("instrument", "institute", "enterprise", "organization", "user")
         .order_by("-start")
     )
 
@@ -86,7 +118,7 @@ def booking_for_buyer_or_manager_or_404(user, pk):
 
 
 def bookings_managed_by(user):
-    qs = Booking.objects.select_related("instrument", "institute", "enterprise", "user")
+    qs = Booking.objects.select_related("instrument", "institute", "enterprise", "organization", "user")
     if user.is_staff:
         return qs
     return qs.filter(institute__in=managed_institutes(user))
@@ -118,6 +150,23 @@ def schedule_for_day(user, day: date):
         bookings_managed_by(user)
         .filter(status__in=ACTIVE_STATUSES, start__lt=start + timedelta(days=1), end__gt=start)
         .order_by("start", "instrument__title")
+    )
+
+
+def internal_charges(institute, start: date, end: date):
+    """Completed bookings of the institute's instruments by institute users (internal and academic
+    tiers), whose usage was recorded from `start` to `end` (dates, end excluded): what the institute
+    charges under their project codes, at the booking's frozen price."""
+    return (
+        Booking.objects.filter(
+            institute=institute,
+            status=BookingStatus.COMPLETED,
+            enterprise__isnull=True,
+            usage__recorded_at__date__gte=start,
+            usage__recorded_at__date__lt=end,
+        )
+        .select_related("instrument", "organization", "user", "usage")
+        .order_by("usage__recorded_at", "pk")
     )
 
 
@@ -253,7 +302,7 @@ def instrument_page_context(instrument, request):
         "next_week": week_start + timedelta(days=7),
         "opening_hours": list(instrument.opening_hours.all().order_by("weekday", "opens")),
         "upcoming_blackouts": list(instrument.blackouts.filter(end__gt=timezone.now())[:5]),
-        "can_book": bool(user and user.is_authenticated and account_selectors.enterprises_of(user).exists()),
+        "can_book": bool(user and booking_organizations(user, instrument).exists()),
         "can_manage": bool(user and can_manage(user, instrument.institute_id)),
     }
 

@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from marketplace.accounts import selectors as account_selectors
 from marketplace.core.catalogue_cache import CachedCountPaginator
 from marketplace.core.forms import apply_errors, flash_errors
 from marketplace.core.links import absolute_url
@@ -26,7 +25,15 @@ from marketplace.payments import services as payment_services
 from . import calendars, selectors, services
 from .filters import InstrumentFilter
 from .forms import BlackoutForm, BookingForm, ConfirmForm, QualificationForm, ReasonForm, UsageForm
-from .models import CANCELLABLE_STATUSES, Blackout, BookingStatus, CalendarToken, InstrumentPage, Qualification
+from .models import (
+    CANCELLABLE_STATUSES,
+    Blackout,
+    BookingStatus,
+    CalendarToken,
+    InstrumentPage,
+    Qualification,
+    RateTier,
+)
 from .rates import tier_for, tier_rate
 
 PAGE_SIZE = 20
@@ -66,10 +73,10 @@ def browse(request):
 @login_required
 def book(request, instrument_id):
     instrument = selectors.instrument_for_booking_or_404(instrument_id)
-    enterprises = account_selectors.enterprises_of(request.user)
+    enterprises = selectors.booking_organizations(request.user, instrument)
     first = enterprises.first()
     if first is None:
-        messages.error(request, _("Only buyers of a registered enterprise can book instruments."))
+        messages.error(request, _("Enterprise buyers and institute researchers can book instruments."))
         return redirect(instrument.url or "/")
     initial = {}
     if request.GET.get("date"):
@@ -83,21 +90,31 @@ def book(request, instrument_id):
             booking = services.request_booking(
                 instrument=instrument,
                 user=request.user,
-                enterprise=data["enterprise"],
+                organization=data["enterprise"],
                 start=data["start"],
                 end=data["end"],
                 purpose=data["purpose"],
+                charge_code=data.get("charge_code", ""),
             )
         except (ValidationError, PermissionDenied) as error:
             apply_errors(form, error)
         else:
             messages.success(request, _("Your booking request is recorded."))
             return redirect("equipment:booking", booking.pk)
+    # The rate of each organisation the user may book for: the tier follows the organisation chosen.
+    rates = [(org, RateTier(tier_for(org, instrument)), tier_rate(instrument, tier_for(org, instrument)))
+             for org in enterprises]  # fmt: skip
     tier = tier_for(first, instrument)
     return render(
         request,
         "equipment/book.html",
-        {"instrument": instrument, "form": form, "rate": tier_rate(instrument, tier), "tier": tier},
+        {
+            "instrument": instrument,
+            "form": form,
+            "rate": tier_rate(instrument, tier),
+            "tier": tier,
+            "rates": rates,
+        },
         status=400 if form.errors else 200,
     )
 
@@ -129,7 +146,7 @@ def booking_detail(request, pk):
             "transitions": booking.transitions.select_related("actor"),
             "deadline": services.cancellation_deadline(booking),
             "can_cancel": services.buyer_may_cancel(booking),
-            "payment": payment_selectors.payment_box(booking),
+            "payment": None if booking.by_internal_charge else payment_selectors.payment_box(booking),
         },
     )
 
@@ -218,7 +235,7 @@ def manage_booking(request, pk):
             "usage_form": UsageForm(initial={"hours": booking.hours}),
             "confirm_form": ConfirmForm(),
             "reason_form": ReasonForm(),
-            "payment": payment_selectors.payment_box(booking, staff=True),
+            "payment": None if booking.by_internal_charge else payment_selectors.payment_box(booking, staff=True),
         },
     )
 
@@ -328,7 +345,7 @@ def manage_instrument(request, pk):
             "upcoming": instrument.bookings.filter(
                 status__in=CANCELLABLE_STATUSES,
                 end__gt=timezone.now(),
-            ).select_related("enterprise")[:50],
+            ).select_related("organization")[:50],
         },
         status=400 if (qualification_form.errors or blackout_form.errors) else 200,
     )

@@ -54,13 +54,14 @@ def _email_context(booking):
         "booking_id": booking.pk,
         "instrument": display(instrument),
         "institute": display(booking.institute),
-        "enterprise": display(booking.enterprise),
+        "enterprise": display(booking.organization),
         "start": start.strftime("%Y-%m-%d %H:%M"),
         "end": end.strftime("%H:%M") if start.date() == end.date() else end.strftime("%Y-%m-%d %H:%M"),
         "price": str(booking.price_amount),
         "currency": booking.currency,
         "status": booking.status,
         "note": "" if booking.note == AUTO_NOTE else booking.note,
+        "charge_code": booking.charge_code,
         "url": absolute_url("equipment:booking", booking.pk),
         "manage_url": absolute_url("equipment:manage_booking", booking.pk),
     }
@@ -98,16 +99,46 @@ def has_valid_qualification(user, instrument, on: date | None = None) -> bool:
     ).exists()
 
 
+MAX_CHARGE_CODE = 64
+
+
+def clean_charge_code(value) -> str:
+    """The project or cost-centre code an institute user's booking is charged under (letters, digits,
+    `-`, `_`, `.`, `/`, up to 64)."""
+    code = str(value or "").strip()
+    if not code:
+        raise ValidationError(
+            {"charge_code": _("Give the project or cost-centre code your institute is charged under.")}
+        )
+    if len(code) > MAX_CHARGE_CODE or not all(c.isascii() and (c.isalnum() or c in "-_./") for c in code):
+        raise ValidationError(
+            {"charge_code": _("A project or cost-centre code has up to 64 letters, digits, and - _ . / only.")}
+        )
+    return code
+
+
 @transaction.atomic
-def request_booking(*, instrument, user, enterprise, start, end, purpose="", now=None) -> Booking:
-    """Book `start`–`end` of a live instrument for `enterprise`; returns the booking (requested, or
-    approved where the listing approves automatically). Raises ValidationError with clear messages and
+def request_booking(
+    *, instrument, user, start, end, enterprise=None, organization=None, purpose="", charge_code="", now=None
+) -> Booking:
+    """Book `start`–`end` of a live instrument for `organization` (an enterprise the user buys for, or an
+    institute they book for as a researcher or facility manager; `enterprise` is the older name of the same
+    argument); returns the booking (requested, or approved where the listing approves automatically; an
+    institute user's booking is then confirmed at once: it is paid by internal charge under `charge_code`).
+    The tier follows the organisation (`rates.tier_for`). Raises ValidationError with clear messages and
     changes nothing when a rule is broken or the slot is taken."""
     now = now or timezone.now()
-    if enterprise is None or not enterprise.is_enterprise:
-        raise ValidationError(_("Choose the enterprise you book for."))
-    if not account_selectors.has_role(user, enterprise, [Role.BUYER]):
-        raise PermissionDenied(_("You do not book for this enterprise."))
+    organization = organization or enterprise
+    if organization is None:
+        raise ValidationError(_("Choose the organisation you book for."))
+    if not selectors.may_book_for(user, organization, instrument):
+        if organization.is_enterprise:
+            raise PermissionDenied(_("You do not book for this enterprise."))
+        raise PermissionDenied(_("You do not book for this institute."))
+    if organization.is_enterprise:
+        charge_code = ""
+    else:
+        charge_code = clean_charge_code(charge_code)
     if not isinstance(start, datetime) or not isinstance(end, datetime):
         raise ValidationError(_("Give a start and an end."))
     if timezone.is_naive(start) or timezone.is_naive(end):
@@ -117,7 +148,7 @@ def request_booking(*, instrument, user, enterprise, start, end, purpose="", now
     if not instrument.live or instrument.institute_id is None:
         raise ValidationError(_("This instrument is not open for booking."))
     limit = settings.BOOKING_MAX_OPEN_REQUESTS_PER_INSTRUMENT
-    if limit and open_requests_count(instrument, enterprise, now=now) >= limit:
+    if limit and open_requests_count(instrument, organization, now=now, user=user) >= limit:
         raise ValidationError(
             ngettext(
                 "Your enterprise already has %(n)d open request for this instrument. Wait until it is "
@@ -149,13 +180,15 @@ def request_booking(*, instrument, user, enterprise, start, end, purpose="", now
     )
     if errors:
         raise ValidationError(errors)
-    tier = tier_for(enterprise, instrument)
+    tier = tier_for(organization, instrument)
     rate = tier_rate(instrument, tier)
     hours = (Decimal((end - start).total_seconds()) / Decimal(3600)).quantize(Decimal("0.01"))
     booking = Booking(
         instrument=instrument,
         institute_id=instrument.institute_id,
-        enterprise=enterprise,
+        enterprise=organization if organization.is_enterprise else None,
+        organization=organization,
+        charge_code=charge_code,
         user=user,
         start=start,
         end=end,
@@ -177,8 +210,12 @@ def request_booking(*, instrument, user, enterprise, start, end, purpose="", now
     BookingTransition.objects.create(booking=booking, from_status="", to_status=BookingStatus.REQUESTED, actor=user)
     if instrument.auto_approve:
         BookingTransition.move(booking, BookingStatus.APPROVED, actor=None, note=AUTO_NOTE)
-        _notify_buyer(booking, "approved")
-        _notify_managers(booking, "auto_approved")
+        if booking.by_internal_charge:
+            _confirm_internal_charge(booking, actor=None)
+            _notify_managers(booking, "internal_booked")
+        else:
+            _notify_buyer(booking, "approved")
+            _notify_managers(booking, "auto_approved")
     else:
         _notify_buyer(booking, "requested")
         _notify_managers(booking, "new_request")
@@ -189,14 +226,27 @@ def request_booking(*, instrument, user, enterprise, start, end, purpose="", now
 OPEN_REQUEST_STATUSES = (BookingStatus.REQUESTED, BookingStatus.APPROVED)
 
 
-def open_requests_count(instrument, enterprise, *, now=None) -> int:
-    """The enterprise's requests for the instrument not yet confirmed (requested or approved), not yet ended."""
+def open_requests_count(instrument, enterprise, *, now=None, user=None) -> int:
+    """The enterprise's requests for the instrument not yet confirmed (requested or approved), not yet
+    ended; for an institute (internal charge), the requests of `user` alone: colleagues book apart."""
+    mine = {"enterprise": enterprise} if enterprise.is_enterprise else {"organization": enterprise, "user": user}
     return Booking.objects.filter(
         instrument=instrument,
-        enterprise=enterprise,
         status__in=OPEN_REQUEST_STATUSES,
         end__gt=now or timezone.now(),
+        **mine,
     ).count()
+
+
+def _confirm_internal_charge(booking, *, actor):
+    """An approved booking of an institute user is confirmed at once: nothing waits for payment, the
+    booking is charged to the institute under its code (the statement lists it once it is used)."""
+    booking.confirmation_reference = booking.charge_code[:120]
+    BookingTransition.move(
+        booking, BookingStatus.CONFIRMED, actor=actor, note=booking.charge_code, fields=["confirmation_reference"]
+    )
+    ledger.record(ledger.booking_confirmed(booking, at=timezone.now()))
+    _notify_buyer(booking, "confirmed")
 
 
 @transaction.atomic
@@ -205,7 +255,10 @@ def approve_booking(booking, *, actor) -> Booking:
     require_manager(actor, booking)
     _require(booking, [BookingStatus.REQUESTED], _("approved"))
     BookingTransition.move(booking, BookingStatus.APPROVED, actor=actor)
-    _notify_buyer(booking, "approved")
+    if booking.by_internal_charge:
+        _confirm_internal_charge(booking, actor=actor)
+    else:
+        _notify_buyer(booking, "approved")
     return booking
 
 
@@ -272,6 +325,13 @@ def mark_no_show(booking, *, actor, now=None) -> Booking:
     return booking
 
 
+def _is_booker(user, booking) -> bool:
+    """A buyer of the booking's enterprise; for an institute user's booking, the booker."""
+    if booking.enterprise_id is None:
+        return user is not None and user.is_authenticated and user.pk == booking.user_id
+    return account_selectors.has_role(user, booking.enterprise_id, [Role.BUYER])
+
+
 def cancellation_deadline(booking):
     return booking.start - timedelta(hours=booking.instrument.cancellation_window_hours)
 
@@ -288,7 +348,7 @@ def cancel_booking(booking, *, actor, reason="", now=None) -> Booking:
     now = now or timezone.now()
     booking = lock_booking(booking)
     by_facility = selectors.can_manage(actor, booking.institute_id)
-    by_buyer = account_selectors.has_role(actor, booking.enterprise_id, [Role.BUYER])
+    by_buyer = _is_booker(actor, booking)
     if not (by_facility or by_buyer):
         raise PermissionDenied(_("You cannot cancel this booking."))
     _require(booking, CANCELLABLE_STATUSES, _("cancelled"))

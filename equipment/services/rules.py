@@ -26,7 +26,7 @@ def active_future_bookings(instrument_ids, now=None):
         Booking.objects.filter(
             instrument_id__in=instrument_ids, status__in=CANCELLABLE_STATUSES, end__gt=now or timezone.now()
         )
-        .select_related("enterprise")
+        .select_related("organization")
         .order_by("start", "pk")
     )
 
@@ -78,7 +78,7 @@ def describe_bookings(bookings) -> str:
     for booking in bookings[:MAX_NAMED_BOOKINGS]:
         start, end = availability.local(booking.start), availability.local(booking.end)
         until = end.strftime("%H:%M") if start.date() == end.date() else end.strftime("%Y-%m-%d %H:%M")
-        parts.append(f"#{booking.pk} {start:%Y-%m-%d %H:%M}–{until} ({booking.enterprise.name})")
+        parts.append(f"#{booking.pk} {start:%Y-%m-%d %H:%M}–{until} ({booking.organization.name})")
     if len(bookings) > MAX_NAMED_BOOKINGS:
         parts.append(_("and %(n)d more") % {"n": len(bookings) - MAX_NAMED_BOOKINGS})
     return "; ".join(parts)

@@ -16,7 +16,9 @@ def lock_instrument(instrument):
 
 def lock_booking(booking):
     """The booking, its row locked, with what its services read."""
-    return lock(Booking.objects.select_related("instrument", "enterprise", "institute", "user"), pk=booking.pk)
+    return lock(
+        Booking.objects.select_related("instrument", "enterprise", "organization", "institute", "user"), pk=booking.pk
+    )
 
 
 def require_manager(actor, booking_or_instrument):

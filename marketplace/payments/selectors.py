@@ -9,6 +9,7 @@ from django.http import Http404
 from marketplace.accounts import selectors as account_selectors
 from marketplace.accounts.models import Organization, Role
 
+from . import statements
 from .models import PAID_STATUSES, ZERO, Payment, PaymentRefund, Payout, PayoutAccount, Provider
 from .payables import payable_for
 
@@ -108,6 +109,8 @@ class Statement:
     payouts: list = field(default_factory=list)
     totals: list = field(default_factory=list)
     payout_account: object = None
+    # What other apps add (`payments.statements`), e.g. internal charges of bookings.
+    sections: list = field(default_factory=list)
 
 
 def statement(institute, start, end) -> Statement:
@@ -150,6 +153,7 @@ def statement(institute, start, end) -> Statement:
         payouts=payouts,
         totals=[totals[c] for c in sorted(totals)],
         payout_account=PayoutAccount.objects.filter(institute=institute).first(),
+        sections=statements.sections(institute, start, end),
     )
 
 

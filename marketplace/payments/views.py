@@ -305,6 +305,14 @@ def _statement_csv(result):
     write_csv_row(writer, [_("Currency"), _("Gross"), _("Refunds"), _("Net"), _("Paid out"), _("Outstanding")])
     for t in result.totals:
         write_csv_row(writer, [t.currency, t.gross, t.refunds, t.net, t.paid_out, t.outstanding])
+    for section in result.sections:
+        writer.writerow([])
+        write_csv_row(writer, [section.heading])
+        write_csv_row(writer, list(section.columns))
+        for row in section.rows:
+            write_csv_row(writer, list(row))
+        for label, amount, currency in section.totals:
+            write_csv_row(writer, [label, currency, amount])
     return response
 
 

@@ -79,6 +79,16 @@ def _side(tag, institute_names, enterprise_names, days_ahead):
     payment = payment_services.start_payment(booking_invoiced, actor=people.buyer, provider=Provider.INVOICE)
     booking_confirmed = booking(16, approve=True)
     booking_confirmed = equipment_services.confirm_booking(booking_confirmed, actor=people.manager, reference="PO-1")
+    start, end = slot(days_ahead=days_ahead, hour=18)
+    booking_internal = equipment_services.request_booking(
+        instrument=instrument,
+        user=people.researcher,
+        organization=institute,
+        start=start,
+        end=end,
+        purpose=f"Purpose {secret}-internal",
+        charge_code=f"CC-{tag}",
+    )
     qualification = equipment_services.grant_qualification(
         instrument,
         people.buyer,
@@ -162,6 +172,7 @@ def _side(tag, institute_names, enterprise_names, days_ahead):
         booking_approved=booking_approved,
         booking_invoiced=booking_invoiced,
         booking_confirmed=booking_confirmed,
+        booking_internal=booking_internal,
         payment=payment,
         qualification=qualification,
         blackout=blackout,

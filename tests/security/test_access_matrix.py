@@ -136,6 +136,9 @@ def _booking_payload(world, role):
         "start_time": "15:00",
         "end_time": "16:00",
         "purpose": "matrix booking",
+        # Institute users pay by internal charge (tier: the organisation booked for, never a field).
+        "charge_code": "MATRIX-1",
+        "tier": "enterprise",
     }
 
 
@@ -266,8 +269,10 @@ MATRIX = [
     Entry(
         "equipment:book",
         kwargs=lambda w: {"instrument_id": w.x.instrument.pk},
-        get=expect(NOOP, buyer_a=OK, buyer_b=BLIND),
-        post=expect(NOOP, buyer_a=OK, buyer_b=OK),
+        # tier: buyers at the enterprise tier, researchers and facility managers of X at the internal
+        # tier, researchers of Y at the academic tier; TTO officers alone, Y's manager and staff book nothing.
+        get=expect(NOOP, buyer_a=OK, buyer_b=BLIND, researcher_x=OK, manager_x=OK, researcher_y=BLIND),
+        post=expect(NOOP, buyer_a=OK, buyer_b=OK, researcher_x=OK, manager_x=OK, researcher_y=OK),
         payload=_booking_payload,
     ),
     Entry(
@@ -280,6 +285,36 @@ MATRIX = [
     ),
     Entry("equipment:my_bookings", get=SIGNED_IN_LIST),
     Entry("equipment:booking", kwargs=lambda w: {"pk": w.x.booking_requested.pk}, get=only(OK, "buyer_a")),
+    # tier: an internal booking is seen and cancelled by its booker alone (and managed by X's managers),
+    # and is never paid through payments.
+    Entry(
+        "equipment:booking",
+        label="equipment:booking (internal charge)",
+        kwargs=lambda w: {"pk": w.x.booking_internal.pk},
+        get=only(OK, "researcher_x"),
+    ),
+    Entry(
+        "equipment:cancel",
+        label="equipment:cancel (internal charge)",
+        kwargs=lambda w: {"pk": w.x.booking_internal.pk},
+        get=expect(E405),
+        post=only(OK, "researcher_x"),
+        payload=lambda w, r: {"reason": "matrix"},
+    ),
+    Entry(
+        "equipment:manage_booking",
+        label="equipment:manage_booking (internal charge)",
+        kwargs=lambda w: {"pk": w.x.booking_internal.pk},
+        get=only(OK, *MANAGERS_X),
+    ),
+    Entry(
+        "payments:pay",
+        label="payments:pay (internal charge)",
+        kwargs=lambda w: {"kind": "booking", "pk": w.x.booking_internal.pk},
+        get=only(E404),
+        post=only(E404),
+        payload=lambda w, r: {"provider": "invoice"},
+    ),
     # The confirmation (PDF) exists once a booking is confirmed, for its buyer and the facility's managers.
     Entry(
         "equipment:booking_confirmation",

@@ -28,7 +28,8 @@ def test_demo_institute_figures_match_the_domain_tables(client):
     expected_booked = completed.aggregate(h=Sum("hours"))["h"]
     expected_used = UsageRecord.objects.filter(booking__institute=east).aggregate(h=Sum("hours"))["h"]
     expected_income = completed.aggregate(a=Sum("price_amount"))["a"]
-    expected_enterprises = completed.values("enterprise").distinct().count()
+    # Enterprises served count enterprise bookings only (institute users' bookings have no enterprise).
+    expected_enterprises = completed.filter(enterprise__isnull=False).values("enterprise").distinct().count()
 
     shown = dashboards.dashboard([east.pk], EVER)
     totals = shown["totals"]
@@ -49,6 +50,14 @@ def test_demo_institute_figures_match_the_domain_tables(client):
     call_command("rebuild_ledger", "--check", "--no-progress", verbosity=0)
     assert figures.ledger_totals([east.pk], EVER)["booked_hours"] == expected_booked
     assert Decimal(totals["booked_hours"]) > 0
+    # Institute users book beside enterprises; their use counts in the totals and apart from enterprise use.
+    assert Booking.objects.filter(tier="internal").exists() and Booking.objects.filter(tier="academic").exists()
+    used = UsageRecord.objects.filter(booking__institute=east)
+    for tier, key in (("internal", "internal_used_hours"), ("academic", "academic_used_hours")):
+        assert totals[key] == (used.filter(booking__tier=tier).aggregate(h=Sum("hours"))["h"] or 0)
+    assert (
+        totals["enterprise_used_hours"] == used.filter(booking__enterprise__isnull=False).aggregate(h=Sum("hours"))["h"]
+    )
 
 
 def test_demo_tto_sees_the_dashboard_and_exports_the_annual_xlsx(client):

@@ -9,6 +9,8 @@ Rules:
 - Instrument income is the price of completed bookings, less refunds of payments for those bookings
   (`booking_refunds`); a payment is licence income when its subject is a deal the domain registered.
 - Enterprises served are distinct enterprises with a completed booking or a signed agreement.
+- Instrument hours and income count every user; used hours are also split into enterprise use (rows with
+  an enterprise: opening to society) and institute use by tier (internal, academic).
 """
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
@@ -38,6 +40,9 @@ REPORT_ROWS = [
     ("other", _("Other (其他)"), None),
 ]
 KNOWN_MODES = (M.ASSIGNMENT, *LICENCE_MODES, M.EQUITY)
+# The rate tiers of institute users, as a booking's ledger rows carry them (`data["tier"]`). Enterprise use
+# (what the policy reports as opening to society) is use by a row's enterprise.
+INTERNAL_TIER, ACADEMIC_TIER = "internal", "academic"
 
 
 def events(scope, period, *kinds):
@@ -94,6 +99,9 @@ def ledger_totals(scope, period) -> dict:
         bookings=Count("pk", filter=Q(kind=K.BOOKING_COMPLETED)),
         booked_hours=hours_sum(Q(kind=K.BOOKING_COMPLETED)),
         used_hours=hours_sum(Q(kind=K.USAGE_RECORDED)),
+        enterprise_used_hours=hours_sum(Q(kind=K.USAGE_RECORDED, enterprise_id__isnull=False)),
+        internal_used_hours=hours_sum(Q(kind=K.USAGE_RECORDED, enterprise_id__isnull=True, data__tier=INTERNAL_TIER)),
+        academic_used_hours=hours_sum(Q(kind=K.USAGE_RECORDED, enterprise_id__isnull=True, data__tier=ACADEMIC_TIER)),
         booking_income=money_sum("amount", Q(kind=K.BOOKING_COMPLETED)),
     )
     totals["booking_refunds"] = booking_refunds(scope, period).aggregate(
