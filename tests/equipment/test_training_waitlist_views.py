@@ -59,9 +59,7 @@ def test_the_manager_schedules_a_session_and_passes_the_user(client, self_servic
     assert Qualification.objects.get(user=buyer, instrument=self_service).valid_until == until
 
 
-def test_a_session_in_the_past_is_refused_with_the_reason(
-    client, self_service, buyer, enterprise, facility_manager
-):
+def test_a_session_in_the_past_is_refused_with_the_reason(client, self_service, buyer, enterprise, facility_manager):
     request = services.request_training(instrument=self_service, user=buyer, enterprise=enterprise)
     start, _ = slot(days_ahead=-1, hour=10)
     client.force_login(facility_manager)
