@@ -92,9 +92,10 @@ def leave(entry, *, user, now=None) -> WaitlistEntry:
 
 def slot_freed(booking) -> None:
     """A booking stopped holding its slot (cancelled, rejected, expired): once that commits, offer the
-    slot to the waitlist."""
+    slot to the waitlist. Robust: an offer that fails is logged and left to offer_waitlisted_slots
+    (cron); it never turns the committed cancellation into an error."""
     instrument_id, start, end = booking.instrument_id, booking.start, booking.end
-    transaction.on_commit(lambda: offer_slots(instrument_id, start, end))
+    transaction.on_commit(lambda: offer_slots(instrument_id, start, end), robust=True)
 
 
 def _live_offer(entries, now):

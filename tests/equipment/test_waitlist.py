@@ -230,3 +230,19 @@ def test_nothing_is_offered_while_the_cancellation_rolls_back(instrument, taken,
     entry = join(instrument, waiters[0][0], taken)
     services.cancel_booking(taken, actor=buyer)  # the test's transaction never commits
     assert status(entry) == W.WAITING
+
+
+def test_a_failing_offer_never_breaks_the_cancellation(
+    instrument, taken, buyer, waiters, django_capture_on_commit_callbacks, monkeypatch
+):
+    entry = join(instrument, waiters[0][0], taken)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("mail server down")
+
+    monkeypatch.setattr(waitlist, "offer_slots", broken)
+    freed(taken, buyer, django_capture_on_commit_callbacks)
+    taken.refresh_from_db()
+    assert taken.status == "cancelled" and status(entry) == W.WAITING
+    monkeypatch.undo()
+    assert services.offer_waitlisted_slots() == 1  # cron catches up
