@@ -28,7 +28,9 @@ from .models import (
     OpeningHours,
     Qualification,
     ResourceKind,
+    TrainingRequest,
     UsageRecord,
+    WaitlistEntry,
 )
 from .rates import price_for, tier_for, tier_rate
 
@@ -439,6 +441,7 @@ def seed(progress):
 
     _seed_blackouts(progress, instruments)
     _seed_bookings(progress, instruments)
+    _seed_training_and_waitlist(instruments)
 
 
 def _seed_blackouts(progress, instruments):
@@ -576,3 +579,48 @@ def _seed_bookings(progress, instruments):
                     revoked_at=None,
                     defaults={"valid_until": today + timedelta(days=365), "granted_by": manager},
                 )
+
+
+def _seed_training_and_waitlist(instruments):
+    """A few training requests on self-service instruments (one with a qualification expiring soon) and
+    buyers waiting for taken future slots."""
+    buyers = list(
+        Membership.objects.filter(role=Role.BUYER, organization__kind=Organization.Kind.ENTERPRISE)
+        .select_related("user", "organization")
+        .order_by("user__email")
+    )
+    if len(buyers) < 4:
+        return
+    today = timezone.localdate()
+    self_service = [p for p in instruments if p.booking_mode == BookingMode.SELF_SERVICE][:3]
+    for index, page in enumerate(self_service):
+        trainee = buyers[3 + index % max(len(buyers) - 3, 1)]
+        if not Qualification.objects.filter(instrument=page, user=trainee.user, revoked_at=None).exists():
+            TrainingRequest.objects.get_or_create(
+                instrument=page,
+                user=trainee.user,
+                status=TrainingRequest.Status.OPEN,
+                defaults={
+                    "enterprise": trainee.organization,
+                    "preferred_dates": "下周工作日上午 / weekday mornings next week",
+                    "note": "有同类仪器使用经验 / used a similar instrument before",
+                },
+            )
+        # The first qualified buyer's qualification runs out soon: announced by the expiry command.
+        Qualification.objects.filter(instrument=page, user=buyers[0].user, revoked_at=None).update(
+            valid_until=today + timedelta(days=20 + index)
+        )
+    taken = Booking.objects.filter(
+        instrument__in=instruments,
+        status__in=[BookingStatus.REQUESTED, BookingStatus.APPROVED, BookingStatus.CONFIRMED],
+        start__gt=timezone.now() + timedelta(days=3),
+    ).order_by("start", "pk")[:3]
+    for booking in taken:
+        waiting = next(m for m in buyers if m.user_id != booking.user_id)
+        WaitlistEntry.objects.get_or_create(
+            instrument=booking.instrument,
+            user=waiting.user,
+            start=booking.start,
+            end=booking.end,
+            status=WaitlistEntry.Status.WAITING,
+        )

@@ -116,3 +116,69 @@ class BlackoutForm(forms.Form):
         if data.get("start") and data.get("end") and data["end"] <= data["start"]:
             raise forms.ValidationError(_("The end must be after the start."))
         return data
+
+
+class SlotForm(forms.Form):
+    """A date with a start and an end time (a waitlist slot, a training session)."""
+
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(
+        label=pgettext_lazy("time of day", "From"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    end_time = forms.TimeField(
+        label=pgettext_lazy("time of day", "Until"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+
+    def clean(self):
+        data = super().clean()
+        day, start, end = data.get("date"), data.get("start_time"), data.get("end_time")
+        if day and start and end:
+            if end <= start:
+                raise forms.ValidationError(_("The end must be after the start."))
+            data["start"] = _aware(day, start)
+            data["end"] = _aware(day, end)
+        return data
+
+
+class TrainingRequestForm(forms.Form):
+    enterprise = forms.ModelChoiceField(queryset=None, label=_("Enterprise"), empty_label=None)
+    preferred_dates = forms.CharField(
+        label=_("Preferred dates"),
+        required=False,
+        max_length=255,
+        help_text=_("e.g. weekday mornings in the next two weeks."),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Your experience with similar instruments, and what you want to use it for."),
+    )
+
+    def __init__(self, *args, enterprises, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enterprise"].queryset = enterprises
+        choices = list(enterprises)
+        self.only_enterprise = choices[0] if len(choices) == 1 else None
+        if self.only_enterprise:
+            self.fields["enterprise"].widget = forms.HiddenInput()
+            self.fields["enterprise"].required = False
+            self.fields["enterprise"].disabled = True
+            self.initial.setdefault("enterprise", self.only_enterprise.pk)
+
+    def clean_enterprise(self):
+        return self.only_enterprise or self.cleaned_data.get("enterprise")
+
+
+class TrainingResultForm(forms.Form):
+    result = forms.ChoiceField(
+        label=_("Result"), choices=[("passed", _("Passed")), ("failed", _("Failed"))], widget=forms.RadioSelect
+    )
+    valid_until = forms.DateField(
+        label=_("Qualified until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("For a pass; a year from today when empty."),
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)

@@ -276,6 +276,15 @@ class InstrumentPage(BilingualTitleMixin, Page):
         default=48,
         validators=[MaxValueValidator(MAX_CANCELLATION_WINDOW_HOURS)],
     )
+    # Training sessions (services/training.py): charged at this hourly rate; empty means the trainee's
+    # tier rate, as for any other booking.
+    training_hourly_rate = MoneyField(
+        _("training hourly rate"),
+        null=True,
+        blank=True,
+        validators=NON_NEGATIVE,
+        help_text=_("Charged for training sessions. Leave empty to charge the trainee's usual tier rate."),
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("title_en"),
@@ -335,6 +344,7 @@ class InstrumentPage(BilingualTitleMixin, Page):
         FieldRowPanel(
             [FieldPanel("min_notice_hours"), FieldPanel("horizon_days"), FieldPanel("cancellation_window_hours")]
         ),
+        FieldPanel("training_hourly_rate"),
     ]
 
     edit_handler = TabbedInterface(
@@ -616,6 +626,11 @@ INTERNAL_CHARGE_TIERS = (RateTier.INTERNAL, RateTier.ACADEMIC)
 AUTO_NOTE = "auto"
 
 
+class BookingKind(models.TextChoices):
+    USE = "use", _("Use")
+    TRAINING = "training", _("Training session")
+
+
 class Booking(models.Model):
     instrument = models.ForeignKey(
         InstrumentPage, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("instrument")
@@ -649,6 +664,7 @@ class Booking(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=BookingStatus.choices, default=BookingStatus.REQUESTED
     )
+    kind = models.CharField(_("kind"), max_length=16, choices=BookingKind.choices, default=BookingKind.USE)
     purpose = models.TextField(_("purpose and samples"), blank=True, max_length=2000)
     # Price snapshot, frozen when the booking is requested.
     tier = models.CharField(_("rate tier"), max_length=16, choices=RateTier.choices)
@@ -819,3 +835,128 @@ class CalendarToken(models.Model):
 
     def __str__(self):
         return f"{self.user}"
+
+
+class TrainingRequest(models.Model):
+    """A user asks the facility for training on a self-service instrument (services/training.py)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        SCHEDULED = "scheduled", _("Session scheduled")
+        PASSED = "passed", _("Passed")
+        FAILED = "failed", _("Failed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    instrument = models.ForeignKey(
+        InstrumentPage, on_delete=models.CASCADE, related_name="training_requests", verbose_name=_("instrument")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="training_requests", verbose_name=_("user")
+    )
+    enterprise = models.ForeignKey(
+        "accounts.Organization",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("enterprise"),
+        help_text=_("The enterprise the session is booked and charged for."),
+    )
+    preferred_dates = models.CharField(_("preferred dates"), max_length=255, blank=True)
+    note = models.CharField(_("note"), max_length=1000, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    session = models.OneToOneField(
+        Booking,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="training_request",
+        verbose_name=_("training session"),
+    )
+    qualification = models.ForeignKey(Qualification, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    result_note = models.CharField(_("result note"), max_length=500, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("training request")
+        verbose_name_plural = _("training requests")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instrument", "user"],
+                condition=models.Q(status__in=["open", "scheduled"]),
+                name="equipment_one_open_training_request",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.instrument_id} · {self.status}"
+
+    @property
+    def is_open(self):
+        return self.status in (self.Status.OPEN, self.Status.SCHEDULED)
+
+
+class QualificationAnnouncement(models.Model):
+    """A qualification's coming expiry was announced (once per qualification and expiry date)."""
+
+    qualification = models.ForeignKey(Qualification, on_delete=models.CASCADE, related_name="announcements")
+    valid_until = models.DateField()
+    announced_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("qualification expiry announcement")
+        verbose_name_plural = _("qualification expiry announcements")
+        constraints = [
+            models.UniqueConstraint(fields=["qualification", "valid_until"], name="equipment_announce_once"),
+        ]
+
+
+class WaitlistEntry(models.Model):
+    """A user waits for a taken slot (services/waitlist.py): offered it, first come first served, when
+    the booking holding it is cancelled, rejected or expires."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        OFFERED = "offered", _("Offered")
+        BOOKED = "booked", _("Booked")
+        LAPSED = "lapsed", _("Offer lapsed")
+        LEFT = "left", _("Left the waitlist")
+        CLOSED = "closed", _("Slot no longer bookable")
+
+    instrument = models.ForeignKey(
+        InstrumentPage, on_delete=models.CASCADE, related_name="waitlist", verbose_name=_("instrument")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="waitlist_entries", verbose_name=_("user")
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.WAITING)
+    offered_at = models.DateTimeField(_("offered at"), null=True, blank=True)
+    offer_expires_at = models.DateTimeField(_("offer valid until"), null=True, blank=True)
+    booking = models.ForeignKey(Booking, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("joined at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("waitlist entry")
+        verbose_name_plural = _("waitlist entries")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="equipment_waitlist_order"),
+            models.UniqueConstraint(
+                fields=["instrument", "user", "start", "end"],
+                condition=models.Q(status__in=["waiting", "offered"]),
+                name="equipment_waitlist_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["instrument", "status", "start"], name="equipment_waitlist_slot")]
+
+    def __str__(self):
+        return f"{self.user} · {self.instrument_id} · {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_live(self):
+        return self.status in (self.Status.WAITING, self.Status.OFFERED)

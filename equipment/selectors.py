@@ -12,7 +12,17 @@ from marketplace.accounts import selectors as account_selectors
 from marketplace.accounts.models import Membership, Organization, Role
 
 from . import availability
-from .models import ACTIVE_STATUSES, Blackout, Booking, BookingStatus, InstrumentPage, OpeningHours
+from .models import (
+    ACTIVE_STATUSES,
+    Blackout,
+    Booking,
+    BookingStatus,
+    InstrumentPage,
+    OpeningHours,
+    Qualification,
+    TrainingRequest,
+    WaitlistEntry,
+)
 from .rates import compute_hourly_rate, tier_rates
 
 MANAGER_ROLES = [Role.FACILITY_MANAGER, Role.TTO_OFFICER]
@@ -304,7 +314,68 @@ def instrument_page_context(instrument, request):
         "upcoming_blackouts": list(instrument.blackouts.filter(end__gt=timezone.now())[:5]),
         "can_book": bool(user and booking_organizations(user, instrument).exists()),
         "can_manage": bool(user and can_manage(user, instrument.institute_id)),
+        "can_request_training": bool(user and may_request_training(user, instrument)),
     }
+
+
+# --- training and waitlist ---------------------------------------------------------------------------
+
+
+def may_request_training(user, instrument, on=None) -> bool:
+    """A signed-in buyer without a valid qualification on a self-service instrument, with no open request."""
+    if not (user.is_authenticated and instrument.needs_qualification):
+        return False
+    if not account_selectors.enterprises_of(user).exists():
+        return False
+    qualified = Qualification.objects.filter(
+        instrument=instrument, user=user, revoked_at__isnull=True, valid_until__gte=on or timezone.localdate()
+    )
+    if qualified.exists():
+        return False
+    return not TrainingRequest.objects.filter(
+        instrument=instrument, user=user, status__in=[TrainingRequest.Status.OPEN, TrainingRequest.Status.SCHEDULED]
+    ).exists()
+
+
+def training_requests_managed_by(user):
+    """Open and scheduled training requests of the instruments the user manages, oldest first."""
+    return (
+        TrainingRequest.objects.filter(
+            instrument__institute__in=managed_institutes(user),
+            status__in=[TrainingRequest.Status.OPEN, TrainingRequest.Status.SCHEDULED],
+        )
+        .select_related("instrument", "user", "enterprise", "session")
+        .order_by("created_at", "pk")
+    )
+
+
+def training_request_for_manager_or_404(user, pk):
+    request = (
+        TrainingRequest.objects.select_related("instrument", "user", "enterprise", "session").filter(pk=pk).first()
+    )
+    if request is None or not can_manage(user, request.instrument.institute_id):
+        raise Http404
+    return request
+
+
+def training_requests_of(user):
+    return TrainingRequest.objects.filter(user=user).select_related("instrument", "session").order_by("-created_at")
+
+
+def waitlist_of(user):
+    """The user's live waitlist entries (waiting or offered), soonest slot first."""
+    return (
+        WaitlistEntry.objects.filter(user=user, status__in=[WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED])
+        .select_related("instrument")
+        .order_by("start", "pk")
+    )
+
+
+def slot_is_taken(instrument, start, end) -> bool:
+    """Whether an active booking holds part of `start`–`end` (the booking form then offers the waitlist)."""
+    return Booking.objects.filter(
+        instrument=instrument, status__in=ACTIVE_STATUSES, start__lt=end, end__gt=start
+    ).exists()
 
 
 # --- sections on shared pages (home page, institute page; registered in navigation.py) ------------------

@@ -21,4 +21,8 @@ urlpatterns = [
     path("manage/instruments/<id:pk>/", views.manage_instrument, name="manage_instrument"),
     path("manage/qualifications/<id:pk>/revoke/", views.revoke_qualification, name="revoke_qualification"),
     path("manage/blackouts/<id:pk>/remove/", views.remove_blackout, name="remove_blackout"),
+    path("training/<id:instrument_id>/", views.request_training, name="request_training"),
+    path("manage/training/<id:pk>/", views.manage_training, name="manage_training"),
+    path("waitlist/<id:instrument_id>/join/", views.join_waitlist, name="join_waitlist"),
+    path("waitlist/<id:pk>/leave/", views.leave_waitlist, name="leave_waitlist"),
 ]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from marketplace.accounts import selectors as account_selectors
 from marketplace.core.catalogue_cache import CachedCountPaginator
 from marketplace.core.forms import apply_errors, flash_errors
 from marketplace.core.links import absolute_url
@@ -24,7 +25,17 @@ from marketplace.payments import services as payment_services
 
 from . import calendars, selectors, services
 from .filters import InstrumentFilter
-from .forms import BlackoutForm, BookingForm, ConfirmForm, QualificationForm, ReasonForm, UsageForm
+from .forms import (
+    BlackoutForm,
+    BookingForm,
+    ConfirmForm,
+    QualificationForm,
+    ReasonForm,
+    SlotForm,
+    TrainingRequestForm,
+    TrainingResultForm,
+    UsageForm,
+)
 from .models import (
     CANCELLABLE_STATUSES,
     Blackout,
@@ -33,6 +44,7 @@ from .models import (
     InstrumentPage,
     Qualification,
     RateTier,
+    WaitlistEntry,
 )
 from .rates import tier_for, tier_rate
 
@@ -83,6 +95,8 @@ def book(request, instrument_id):
         initial["date"] = request.GET["date"]
     if request.GET.get("start"):
         initial["start_time"] = request.GET["start"]
+    if request.GET.get("end"):
+        initial["end_time"] = request.GET["end"]
     form = BookingForm(request.POST or None, enterprises=enterprises, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -105,6 +119,13 @@ def book(request, instrument_id):
     rates = [(org, RateTier(tier_for(org, instrument)), tier_rate(instrument, tier_for(org, instrument)))
              for org in enterprises]  # fmt: skip
     tier = tier_for(first, instrument)
+    # Refused because the slot is taken: the page offers the waitlist for it.
+    taken = form.is_bound and form.errors and "start" in form.cleaned_data
+    waitlist_slot = (
+        form.cleaned_data
+        if taken and selectors.slot_is_taken(instrument, form.cleaned_data["start"], form.cleaned_data["end"])
+        else None
+    )
     return render(
         request,
         "equipment/book.html",
@@ -114,6 +135,7 @@ def book(request, instrument_id):
             "rate": tier_rate(instrument, tier),
             "tier": tier,
             "rates": rates,
+            "waitlist_slot": waitlist_slot,
         },
         status=400 if form.errors else 200,
     )
@@ -131,7 +153,14 @@ def my_bookings(request):
     return render(
         request,
         "equipment/my_bookings.html",
-        {"page_obj": page, "statuses": BookingStatus.choices, "status": status, "calendar_url": calendar_url},
+        {
+            "page_obj": page,
+            "statuses": BookingStatus.choices,
+            "status": status,
+            "calendar_url": calendar_url,
+            "waitlist": selectors.waitlist_of(request.user)[:50],
+            "training_requests": selectors.training_requests_of(request.user)[:50],
+        },
     )
 
 
@@ -212,6 +241,7 @@ def manage(request):
             "awaiting_confirmation": selectors.awaiting_confirmation(request.user)[:100],
             "awaiting_usage": selectors.awaiting_usage(request.user)[:100],
             "schedule": selectors.schedule_for_day(request.user, day),
+            "training_requests": selectors.training_requests_managed_by(request.user)[:100],
             "day": day,
             "previous_day": day - timedelta(days=1),
             "next_day": day + timedelta(days=1),
@@ -375,6 +405,117 @@ def remove_blackout(request, pk):
     services.remove_blackout(blackout, actor=request.user)
     messages.success(request, _("Blackout removed."))
     return redirect("equipment:manage_instrument", blackout.instrument_id)
+
+
+# --- training (services/training.py) -------------------------------------------------------------------
+
+
+@login_required
+def request_training(request, instrument_id):
+    instrument = selectors.instrument_for_booking_or_404(instrument_id)
+    enterprises = account_selectors.enterprises_of(request.user)
+    if not selectors.may_request_training(request.user, instrument):
+        messages.error(request, _("You cannot ask for training on this instrument now."))
+        return redirect(instrument.url or "/")
+    form = TrainingRequestForm(request.POST or None, enterprises=enterprises)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.request_training(
+                instrument=instrument,
+                user=request.user,
+                enterprise=data["enterprise"],
+                preferred_dates=data["preferred_dates"],
+                note=data["note"],
+            )
+        except (ValidationError, PermissionDenied) as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Your training request is sent to the facility."))
+            return redirect("equipment:my_bookings")
+    return render(
+        request,
+        "equipment/request_training.html",
+        {"instrument": instrument, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def manage_training(request, pk):
+    training = selectors.training_request_for_manager_or_404(request.user, pk)
+    session_form = SlotForm(prefix="s")
+    result_form = TrainingResultForm(prefix="r")
+    if request.method == "POST":
+        try:
+            if "schedule" in request.POST:
+                session_form = SlotForm(request.POST, prefix="s")
+                if session_form.is_valid():
+                    data = session_form.cleaned_data
+                    services.schedule_training(training, actor=request.user, start=data["start"], end=data["end"])
+                    messages.success(request, _("Training session scheduled; the user is told by email."))
+                    return redirect("equipment:manage_training", training.pk)
+            elif "result" in request.POST:
+                result_form = TrainingResultForm(request.POST, prefix="r")
+                if result_form.is_valid():
+                    data = result_form.cleaned_data
+                    services.record_training_result(
+                        training,
+                        actor=request.user,
+                        passed=data["result"] == "passed",
+                        valid_until=data["valid_until"],
+                        note=data["note"],
+                    )
+                    messages.success(request, _("Training result recorded."))
+                    return redirect("equipment:manage_training", training.pk)
+        except ValidationError as error:
+            apply_errors(session_form if "schedule" in request.POST else result_form, error)
+    return render(
+        request,
+        "equipment/manage/training.html",
+        {"training": training, "session_form": session_form, "result_form": result_form},
+        status=400 if (session_form.errors or result_form.errors) else 200,
+    )
+
+
+# --- waitlist (services/waitlist.py) ------------------------------------------------------------------
+
+
+@login_required
+def join_waitlist(request, instrument_id):
+    instrument = selectors.instrument_for_booking_or_404(instrument_id)
+    if not account_selectors.enterprises_of(request.user).exists():
+        messages.error(request, _("Only buyers of a registered enterprise can book instruments."))
+        return redirect(instrument.url or "/")
+    initial = {"date": request.GET.get("date", ""), "start_time": request.GET.get("start", "")}
+    if request.GET.get("end"):
+        initial["end_time"] = request.GET["end"]
+    form = SlotForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.join_waitlist(
+                instrument=instrument, user=request.user, start=form.cleaned_data["start"], end=form.cleaned_data["end"]
+            )
+        except (ValidationError, PermissionDenied) as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("You are on the waitlist; we email you if the slot becomes free."))
+            return redirect("equipment:my_bookings")
+    return render(
+        request,
+        "equipment/join_waitlist.html",
+        {"instrument": instrument, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def leave_waitlist(request, pk):
+    entry = get_object_or_404(WaitlistEntry.objects.select_related("instrument"), pk=pk, user=request.user)
+    services.leave_waitlist(entry, user=request.user)
+    messages.success(request, _("You left the waitlist."))
+    return redirect("equipment:my_bookings")
 
 
 # --- calendars -----------------------------------------------------------------------------------

@@ -4,6 +4,9 @@
   (BookingTransition), notified by email and, where it matters, written to the transfer ledger;
 - `rules`: opening hours, qualifications and blackouts, refused while they would strand live bookings;
   calendar tokens;
+- `training`: training requests, training sessions (bookings of kind training), pass or fail, expiry
+  announcements of qualifications;
+- `waitlist`: waiting for a taken slot, offers of freed slots first come first served, lapses;
 - `shared`: the row locks and the facility-manager check.
 
 This package exports what views, models, hooks, the payable adapter, demo seeding and other apps call.
@@ -35,9 +38,20 @@ from .rules import (
     rules_change_message,
 )
 from .shared import lock_booking
+from .training import (
+    announce_expiring_qualifications,
+    record_training_result,
+    request_training,
+    schedule_training,
+    training_rate,
+)
+from .waitlist import join as join_waitlist
+from .waitlist import leave as leave_waitlist
+from .waitlist import offer_waitlisted_slots, slot_freed
 
 __all__ = [
     "add_blackout",
+    "announce_expiring_qualifications",
     "approve_booking",
     "bookings_broken_by_change",
     "buyer_may_cancel",
@@ -48,15 +62,23 @@ __all__ = [
     "describe_bookings",
     "expire_bookings",
     "grant_qualification",
+    "join_waitlist",
+    "leave_waitlist",
     "lock_booking",
     "mark_no_show",
+    "offer_waitlisted_slots",
     "page_change_blockers",
     "page_has_bookings",
+    "record_training_result",
     "reject_booking",
     "release_unpaid_booking",
     "remove_blackout",
     "request_booking",
+    "request_training",
     "reset_calendar_token",
     "revoke_qualification",
     "rules_change_message",
+    "schedule_training",
+    "slot_freed",
+    "training_rate",
 ]

@@ -34,6 +34,7 @@ from ..models import (
     UsageRecord,
 )
 from ..rates import price_for, tier_for, tier_rate
+from . import waitlist
 from .shared import lock_booking, lock_instrument, require_manager
 
 MAX_USAGE_HOURS = Decimal("24")
@@ -147,6 +148,7 @@ def request_booking(
     instrument = lock_instrument(instrument)
     if not instrument.live or instrument.institute_id is None:
         raise ValidationError(_("This instrument is not open for booking."))
+    waitlist.claim(instrument, user, start, end, now)
     limit = settings.BOOKING_MAX_OPEN_REQUESTS_PER_INSTRUMENT
     if limit and open_requests_count(instrument, organization, now=now, user=user) >= limit:
         raise ValidationError(
@@ -269,6 +271,7 @@ def reject_booking(booking, *, actor, reason="") -> Booking:
     _require(booking, [BookingStatus.REQUESTED], _("rejected"))
     BookingTransition.move(booking, BookingStatus.REJECTED, actor=actor, note=reason)
     _notify_buyer(booking, "rejected")
+    waitlist.slot_freed(booking)
     return booking
 
 
@@ -375,6 +378,7 @@ def cancel_booking(booking, *, actor, reason="", now=None) -> Booking:
     else:
         _notify_managers(booking, "cancelled")
         _notify_buyer(booking, "cancelled")
+    waitlist.slot_freed(booking)
     return booking
 
 
@@ -387,6 +391,7 @@ def release_unpaid_booking(booking, *, note="") -> Booking:
         return booking
     BookingTransition.move(booking, BookingStatus.CANCELLED, actor=None, note=note or "unpaid")
     _notify_buyer(booking, "cancelled")
+    waitlist.slot_freed(booking)
     return booking
 
 
@@ -433,6 +438,7 @@ def expire_booking(booking, *, now=None) -> bool:
     BookingTransition.move(booking, BookingStatus.CANCELLED, actor=None, note=note)
     _notify_buyer(booking, "cancelled")
     _notify_managers(booking, "cancelled")
+    waitlist.slot_freed(booking)
     return True
 
 

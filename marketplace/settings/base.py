@@ -266,6 +266,11 @@ PAYMENT_LATE_CANCELLATION_REFUND_PERCENT = int(env("PAYMENT_LATE_CANCELLATION_RE
 # instrument (0: no limit).
 BOOKING_REQUEST_EXPIRY_HOURS = int(env("BOOKING_REQUEST_EXPIRY_HOURS", "72"))
 BOOKING_MAX_OPEN_REQUESTS_PER_INSTRUMENT = int(env("BOOKING_MAX_OPEN_REQUESTS_PER_INSTRUMENT", "5"))
+# How long a freed slot is offered to the first user on its waitlist (never beyond the slot's start minus
+# the instrument's notice); then the next one is offered (manage.py offer_waitlisted_slots, from cron).
+WAITLIST_OFFER_HOURS = int(env("WAITLIST_OFFER_HOURS", "24"))
+# Qualifications expiring within this many days are announced once (manage.py announce_expiring_qualifications).
+QUALIFICATION_EXPIRY_NOTICE_DAYS = int(env("QUALIFICATION_EXPIRY_NOTICE_DAYS", "30"))
 
 # Caches: local memory unless REDIS_URL is set.
 if env("REDIS_URL"):

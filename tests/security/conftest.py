@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from equipment import services as equipment_services
+from equipment.models import BookingMode
 from ip_listings import services as ip_services
 from ip_listings.models import DealMode, InquiryStage, Territory
 from marketplace.accounts import services as account_services
@@ -105,6 +106,24 @@ def _side(tag, institute_names, enterprise_names, days_ahead):
         note=f"Blackout {secret}",
     )
     calendar_token = equipment_services.reset_calendar_token(people.buyer)
+    # Training and waitlist: a self-service instrument with the buyer's training request; the buyer waits
+    # for the taken slot of the requested booking.
+    self_service = make_instrument(
+        institute,
+        title=f"自助仪器 {tag}",
+        title_en=f"Self-service instrument {tag}",
+        booking_mode=BookingMode.SELF_SERVICE,
+    )
+    training_request = equipment_services.request_training(
+        instrument=self_service,
+        user=people.buyer,
+        enterprise=enterprise,
+        preferred_dates=f"Dates {secret}",
+        note=f"Training {secret}",
+    )
+    waitlist_entry = equipment_services.join_waitlist(
+        instrument=instrument, user=people.buyer, start=booking_requested.start, end=booking_requested.end
+    )
 
     result = make_result(
         institute,
@@ -177,6 +196,9 @@ def _side(tag, institute_names, enterprise_names, days_ahead):
         qualification=qualification,
         blackout=blackout,
         calendar_token=calendar_token,
+        self_service=self_service,
+        training_request=training_request,
+        waitlist_entry=waitlist_entry,
         result=result,
         express_offer=express_offer,
         negotiated_offer=negotiated_offer,

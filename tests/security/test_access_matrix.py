@@ -61,6 +61,8 @@ WATCHED_MODELS = [
     "equipment.Qualification",
     "equipment.Blackout",
     "equipment.CalendarToken",
+    "equipment.TrainingRequest",
+    "equipment.WaitlistEntry",
     "ip_listings.LicenceAgreement",
     "ip_listings.Inquiry",
     "ip_listings.InquiryMessage",
@@ -140,6 +142,12 @@ def _booking_payload(world, role):
         "charge_code": "MATRIX-1",
         "tier": "enterprise",
     }
+
+
+def _waitlist_payload(world, role):
+    start = timezone.localtime(world.x.booking_requested.start)
+    end = timezone.localtime(world.x.booking_requested.end)
+    return {"date": start.date().isoformat(), "start_time": f"{start:%H:%M}", "end_time": f"{end:%H:%M}"}
 
 
 def _blackout_payload(world, role):
@@ -390,6 +398,54 @@ MATRIX = [
         kwargs=lambda w: {"pk": w.x.blackout.pk},
         get=expect(E405),
         post=only(OK, *MANAGERS_X),
+        payload=lambda w, r: {},
+    ),
+    # --- equipment: training and waitlist (issue 13, part train) --------------------------------------
+    # Buyer A already asked for training on X's self-service instrument: asking again is refused with a
+    # message; buyer B may ask; people without an enterprise cannot.
+    Entry(
+        "equipment:request_training",
+        kwargs=lambda w: {"instrument_id": w.x.self_service.pk},
+        get=expect(NOOP, buyer_b=OK),
+        post=expect(NOOP, buyer_b=OK),
+        payload=lambda w, r: {"preferred_dates": "matrix", "note": "matrix"},
+    ),
+    Entry(
+        "equipment:request_training",
+        label="equipment:request_training (draft instrument)",
+        kwargs=lambda w: {"instrument_id": w.x.draft_instrument.pk},
+        get=expect(E404),
+        post=expect(E404),
+        payload=lambda w, r: {},
+    ),
+    Entry(
+        "equipment:manage_training",
+        kwargs=lambda w: {"pk": w.x.training_request.pk},
+        get=only(OK, *MANAGERS_X),
+        post=only(OK, *MANAGERS_X),
+        payload=lambda w, r: {"result": "1", "r-result": "failed", "r-note": "matrix"},
+    ),
+    # Any buyer may wait for a taken slot of a live instrument.
+    Entry(
+        "equipment:join_waitlist",
+        kwargs=lambda w: {"instrument_id": w.x.instrument.pk},
+        get=expect(NOOP, buyer_a=OK, buyer_b=OK),
+        post=expect(NOOP, buyer_b=OK),
+        payload=_waitlist_payload,
+    ),
+    Entry(
+        "equipment:join_waitlist",
+        label="equipment:join_waitlist (draft instrument)",
+        kwargs=lambda w: {"instrument_id": w.x.draft_instrument.pk},
+        get=expect(E404),
+        post=expect(E404),
+        payload=_waitlist_payload,
+    ),
+    Entry(
+        "equipment:leave_waitlist",
+        kwargs=lambda w: {"pk": w.x.waitlist_entry.pk},
+        get=expect(E405),
+        post=only(OK, "buyer_a"),
         payload=lambda w, r: {},
     ),
     # --- ip_listings ----------------------------------------------------------------------------------
