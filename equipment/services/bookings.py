@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -35,7 +35,7 @@ from ..models import (
 )
 from ..rates import price_for, tier_for, tier_rate
 from . import waitlist
-from .shared import lock_booking, lock_instrument, require_manager
+from .shared import insert_requested, lock_booking, lock_instrument, require_manager
 
 MAX_USAGE_HOURS = Decimal("24")
 
@@ -203,13 +203,7 @@ def request_booking(
         currency=instrument.currency,
         status=BookingStatus.REQUESTED,
     )
-    try:
-        with transaction.atomic():
-            booking.save()
-    except IntegrityError:
-        # The exclusion constraint (PostgreSQL) saw an overlapping active booking first.
-        raise ValidationError(availability.slot_taken_message()) from None
-    BookingTransition.objects.create(booking=booking, from_status="", to_status=BookingStatus.REQUESTED, actor=user)
+    insert_requested(booking, actor=user)
     if instrument.auto_approve:
         BookingTransition.move(booking, BookingStatus.APPROVED, actor=None, note=AUTO_NOTE)
         if booking.by_internal_charge:

@@ -1,12 +1,13 @@
 """What the booking and rule services share: the row locks and the manager check."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from marketplace.core.locking import lock
 
-from .. import selectors
-from ..models import Booking, InstrumentPage
+from .. import availability, selectors
+from ..models import Booking, BookingStatus, BookingTransition, InstrumentPage
 
 
 def lock_instrument(instrument):
@@ -24,3 +25,15 @@ def lock_booking(booking):
 def require_manager(actor, booking_or_instrument):
     if not selectors.can_manage(actor, booking_or_instrument.institute_id):
         raise PermissionDenied(_("Only the facility's managers may do this."))
+
+
+def insert_requested(booking, *, actor):
+    """Save a new booking (status requested) and its first history line. The database refuses an active
+    booking that overlaps another (exclusion constraint or trigger): that becomes the "slot taken" message."""
+    try:
+        with transaction.atomic():
+            booking.save()
+    except IntegrityError:
+        raise ValidationError(availability.slot_taken_message()) from None
+    BookingTransition.objects.create(booking=booking, from_status="", to_status=BookingStatus.REQUESTED, actor=actor)
+    return booking

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,7 +33,7 @@ from ..models import (
 )
 from ..rates import price_for, tier_for, tier_rate
 from .rules import grant_qualification
-from .shared import lock_instrument, require_manager
+from .shared import insert_requested, lock_instrument, require_manager
 
 
 def training_rate(instrument, tier) -> Decimal:
@@ -134,12 +134,7 @@ def schedule_training(request, *, actor, start, end, now=None) -> Booking:
         currency=instrument.currency,
         status=BookingStatus.REQUESTED,
     )
-    try:
-        with transaction.atomic():
-            booking.save()
-    except IntegrityError:
-        raise ValidationError(availability.slot_taken_message()) from None
-    BookingTransition.objects.create(booking=booking, from_status="", to_status=BookingStatus.REQUESTED, actor=actor)
+    insert_requested(booking, actor=actor)
     BookingTransition.move(booking, BookingStatus.APPROVED, actor=actor, note=_("Training session"))
     request.session = booking
     request.status = TrainingRequest.Status.SCHEDULED
