@@ -13,10 +13,9 @@ def _aware(day, t):
     return timezone.make_aware(datetime.combine(day, t), timezone.get_current_timezone())
 
 
-class BookingForm(forms.Form):
-    # The organisation booked for (named `enterprise` since only enterprises booked): its kind and the
-    # instrument's institute decide the tier; there is no tier field.
-    enterprise = forms.ModelChoiceField(queryset=None, label=_("Book for"), empty_label=None)
+class SlotForm(forms.Form):
+    """A date with a start and an end time (a booking, a waitlist slot, a training session)."""
+
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     # A context of their own: other apps translate a bare "From" as a start *date*.
     start_time = forms.TimeField(
@@ -25,6 +24,23 @@ class BookingForm(forms.Form):
     end_time = forms.TimeField(
         label=pgettext_lazy("time of day", "Until"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
+
+    def clean(self):
+        data = super().clean()
+        day, start, end = data.get("date"), data.get("start_time"), data.get("end_time")
+        if day and start and end:
+            if end <= start:
+                raise forms.ValidationError(_("The end must be after the start."))
+            data["start"] = _aware(day, start)
+            data["end"] = _aware(day, end)
+        return data
+
+
+class BookingForm(SlotForm):
+    field_order = ["enterprise", "date", "start_time", "end_time", "purpose", "charge_code"]
+    # The organisation booked for (named `enterprise` since only enterprises booked): its kind and the
+    # instrument's institute decide the tier; there is no tier field.
+    enterprise = forms.ModelChoiceField(queryset=None, label=_("Book for"), empty_label=None)
     purpose = forms.CharField(
         label=_("Purpose and samples"),
         required=False,
@@ -59,16 +75,6 @@ class BookingForm(forms.Form):
 
     def clean_enterprise(self):
         return self.only_enterprise or self.cleaned_data.get("enterprise")
-
-    def clean(self):
-        data = super().clean()
-        day, start, end = data.get("date"), data.get("start_time"), data.get("end_time")
-        if day and start and end:
-            if end <= start:
-                raise forms.ValidationError(_("The end must be after the start."))
-            data["start"] = _aware(day, start)
-            data["end"] = _aware(day, end)
-        return data
 
 
 def _organization_label(organization):
@@ -115,28 +121,6 @@ class BlackoutForm(forms.Form):
         data = super().clean()
         if data.get("start") and data.get("end") and data["end"] <= data["start"]:
             raise forms.ValidationError(_("The end must be after the start."))
-        return data
-
-
-class SlotForm(forms.Form):
-    """A date with a start and an end time (a waitlist slot, a training session)."""
-
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    start_time = forms.TimeField(
-        label=pgettext_lazy("time of day", "From"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
-    end_time = forms.TimeField(
-        label=pgettext_lazy("time of day", "Until"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
-
-    def clean(self):
-        data = super().clean()
-        day, start, end = data.get("date"), data.get("start_time"), data.get("end_time")
-        if day and start and end:
-            if end <= start:
-                raise forms.ValidationError(_("The end must be after the start."))
-            data["start"] = _aware(day, start)
-            data["end"] = _aware(day, end)
         return data
 
 
