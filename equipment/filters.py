@@ -48,9 +48,18 @@ class InstrumentFilter(django_filters.FilterSet):
     free_on = django_filters.DateFilter(
         method="filter_free_on", label=_("Free on"), widget=forms.DateInput(attrs={"type": "date"})
     )
+    # Explicit choices: each label says which way it sorts, in the reader's language (django-filter's own
+    # "(descending)" suffix has no Simplified Chinese translation and reads backwards for dates).
     sort = django_filters.OrderingFilter(
-        fields=(("enterprise_rate", "rate"), ("title", "name"), ("first_published_at", "newest")),
-        field_labels={"enterprise_rate": _("Rate"), "title": _("Name"), "first_published_at": _("Newest")},
+        fields=(("enterprise_rate", "rate"), ("title", "name"), ("first_published_at", "published")),
+        choices=(
+            ("rate", _("Hourly rate: lowest first")),
+            ("-rate", _("Hourly rate: highest first")),
+            ("name", _("Listing name: A to Z")),
+            ("-name", _("Listing name: Z to A")),
+            ("-published", _("Newest first")),
+            ("published", _("Oldest first")),
+        ),
         label=_("Sort by"),
     )
 

@@ -37,14 +37,18 @@ class ResultFilter(django_filters.FilterSet):
     min_price = django_filters.NumberFilter(label=_("Upfront fee from (CNY)"), min_value=0, method="filter_offers")
     max_price = django_filters.NumberFilter(label=_("Upfront fee up to (CNY)"), min_value=0, method="filter_offers")
     sort = django_filters.OrderingFilter(
-        fields=(("first_published_at", "newest"), ("title", "name"), ("trl", "trl"), ("price_from", "price")),
-        field_labels={
-            "first_published_at": _("Oldest"),
-            "-first_published_at": _("Newest"),
-            "title": _("Name"),
-            "trl": _("Readiness (TRL)"),
-            "price_from": _("Price"),
-        },
+        fields=(("first_published_at", "published"), ("title", "name"), ("trl", "trl"), ("price_from", "price")),
+        # Explicit choices: each label says which way it sorts, in the reader's language.
+        choices=(
+            ("-published", _("Newest first")),
+            ("published", _("Oldest first")),
+            ("name", _("Listing name: A to Z")),
+            ("-name", _("Listing name: Z to A")),
+            ("-trl", _("Readiness (TRL): highest first")),
+            ("trl", _("Readiness (TRL): lowest first")),
+            ("price", _("Upfront fee: lowest first")),
+            ("-price", _("Upfront fee: highest first")),
+        ),
         label=_("Sort by"),
     )
 
