@@ -182,6 +182,16 @@ def demo_user(email, first_name, last_name, *, staff=False, superuser=False, lan
     return user
 
 
+GIVEN_NAMES = ("伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "艳", "杰", "涛", "明", "超", "秀英", "建华", "晓东")
+FAMILY_NAMES = ("王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭")
+
+
+def demo_name(email):
+    """A plausible Chinese (given, family) name for a demo account, the same on every seeding."""
+    key = zlib.crc32(email.encode())
+    return GIVEN_NAMES[key % len(GIVEN_NAMES)], FAMILY_NAMES[(key // len(GIVEN_NAMES)) % len(FAMILY_NAMES)]
+
+
 def seed(progress):
     demo_user("admin@example.com", "平台", "管理员", staff=True, superuser=True)
 
@@ -200,14 +210,12 @@ def seed(progress):
             )
         else:
             announce_institute(organization)  # seeded again: the CMS repairs what is missing
-        people = [("tto", Role.TTO_OFFICER, "技术转移", "专员")]
+        people = [("tto", Role.TTO_OFFICER)]
         if slug in STAFFED_INSTITUTES:
-            people += [
-                ("researcher", Role.RESEARCHER, "研究", "员"),
-                ("manager", Role.FACILITY_MANAGER, "设备", "主管"),
-            ]
-        for local, role, first, last in people:
-            user = demo_user(f"{local}@{domain}.example.com", first, last)
+            people += [("researcher", Role.RESEARCHER), ("manager", Role.FACILITY_MANAGER)]
+        for local, role in people:
+            email = f"{local}@{domain}.example.com"
+            user = demo_user(email, *demo_name(email))
             add_membership(user, organization, role)
 
     for row in progress(ENTERPRISES, "enterprises"):
@@ -227,5 +235,6 @@ def seed(progress):
                 "contact_email": f"buyer@{domain}.example.com",
             },
         )
-        user = demo_user(f"buyer@{domain}.example.com", "采购", "经理", language="zh-hans")
+        email = f"buyer@{domain}.example.com"
+        user = demo_user(email, *demo_name(email), language="zh-hans")
         add_membership(user, organization, Role.BUYER)

@@ -4,6 +4,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.core.i18n import family_name_first
 from marketplace.core.links import absolute_url
 
 from .models import Organization, Role, roles_for_kind
@@ -17,7 +18,19 @@ credit_code_validator = RegexValidator(
 )
 
 
-class EnterpriseSignupForm(forms.Form):
+class NameOrderMixin:
+    """In Chinese the form asks for the family name first (姓, then 名), in English the given name first."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if family_name_first():
+            names = list(self.fields)
+            first, last = names.index("first_name"), names.index("last_name")
+            names[first], names[last] = names[last], names[first]
+            self.order_fields(names)
+
+
+class EnterpriseSignupForm(NameOrderMixin, forms.Form):
     email = forms.EmailField(label=_("Work email"))
     first_name = forms.CharField(label=_("Given name"), max_length=150, **NAME)
     last_name = forms.CharField(label=_("Family name"), max_length=150, **NAME)
@@ -64,7 +77,7 @@ class InvitationForm(forms.Form):
         self.fields["role"].choices = [(r.value, r.label) for r in Role if r in allowed]
 
 
-class AcceptInvitationForm(forms.Form):
+class AcceptInvitationForm(NameOrderMixin, forms.Form):
     first_name = forms.CharField(label=_("Given name"), max_length=150, **NAME)
     last_name = forms.CharField(label=_("Family name"), max_length=150, **NAME)
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)

@@ -7,7 +7,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.core.i18n import pick
+from marketplace.core.i18n import person_name, pick
 
 from .validators import name_key, validate_visible_text
 
@@ -34,6 +34,10 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.email or self.username
+
+    def get_full_name(self):
+        """李明 for a Chinese name, Ann Lee for a name in Latin letters, in either interface language."""
+        return person_name(self.first_name, self.last_name)
 
 
 class Organization(models.Model):
