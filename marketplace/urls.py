@@ -12,6 +12,7 @@ from ip_listings import views as ip_views
 from marketplace.core import views as core_views
 
 urlpatterns = [
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("django-admin/", admin.site.urls),
     # Wagtail admin views narrowed per institute (cms/admin_urls.py) come before Wagtail's own.
     path("admin/", include("cms.admin_urls")),

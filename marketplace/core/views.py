@@ -2,13 +2,21 @@
 
 from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 from wagtail import views as wagtail_views
 
 from . import pagecache
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """/favicon.ico, which browsers and crawlers ask for whatever the page links: the static icon."""
+    return HttpResponseRedirect(static("img/favicon.ico"))
 
 
 @require_GET

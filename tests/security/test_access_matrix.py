@@ -272,6 +272,7 @@ MATRIX = [
         get=dict.fromkeys(ROLES, NOOP),
         post=dict.fromkeys(ROLES, E405),
     ),
+    Entry("favicon", get=dict.fromkeys(ROLES, NOOP), post=dict.fromkeys(ROLES, E405)),
     # --- equipment ------------------------------------------------------------------------------------
     Entry("instruments", get=PUBLIC),
     Entry(

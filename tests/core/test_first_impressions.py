@@ -1,9 +1,10 @@
-"""Sort menus of the two catalogues: each option says which way it sorts, in the reader's language,
-and sorts that way."""
+"""First impressions: sort menus say which way they sort in the reader's language; the site has an icon."""
 
 import re
 
 import pytest
+from django.contrib.staticfiles import finders
+from django.templatetags.static import static
 
 pytestmark = pytest.mark.django_db
 
@@ -35,3 +36,12 @@ def test_sort_labels_in_chinese_are_chinese(client, path):
     labels = [label for value, label in options.items() if value]
     assert all(CJK.search(label) for label in labels)
     assert not any("姓名" in label or "descending" in label for label in labels)
+
+
+def test_favicon_is_served_and_linked_from_every_page(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"] == static("img/favicon.ico")
+    with open(finders.find("img/favicon.ico"), "rb") as icon:
+        assert icon.read(4) == b"\x00\x00\x01\x00"  # a Windows icon file, as browsers expect there
+    assert 'rel="icon"' in client.get("/instruments/").content.decode()
