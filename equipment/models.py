@@ -33,6 +33,7 @@ from marketplace.core.i18n import pick
 from marketplace.core.money import CurrencyField, MoneyField
 
 from .availability import booking_rule_errors
+from .panels import RatePreviewPanel
 
 ZERO = Decimal("0")
 
@@ -334,6 +335,7 @@ class InstrumentPage(BilingualTitleMixin, Page):
             ],
             heading=_("Subsidies by rate tier"),
         ),
+        RatePreviewPanel(),
     ]
     booking_panels = [
         FieldRowPanel([FieldPanel("booking_mode"), FieldPanel("auto_approve")]),

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -9,7 +10,7 @@ from wagtail.models import Page
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from . import services
+from . import rate_preview, services
 from .models import InstrumentCategory
 
 
@@ -24,6 +25,11 @@ class InstrumentCategoryViewSet(SnippetViewSet):
 
 
 register_snippet(InstrumentCategoryViewSet)
+
+
+@hooks.register("register_admin_urls")
+def register_rate_preview_url():
+    return [path("instrument-rate-preview/", rate_preview.rate_preview, name="equipment_rate_preview")]
 
 
 # --- pages with live bookings ----------------------------------------------------------------------

@@ -647,6 +647,13 @@ MATRIX = [
     ),
     # --- Wagtail admin: the project's own views, and page editing across institutes ---------------------
     Entry(
+        # The rate preview computes from the posted numbers only: anyone who edits pages may ask.
+        "equipment_rate_preview",
+        get=expect(E405, buyer_a=LOGIN, buyer_b=LOGIN),
+        post=expect(BLIND, buyer_a=LOGIN, buyer_b=LOGIN),
+        payload=lambda w, r: {"purchase_price": "100000", "service_life_years": "5", "planned_hours_per_year": "800"},
+    ),
+    Entry(
         "organization:add",
         get=only(OK, "staff", refused=DENIED, buyer_a=LOGIN, buyer_b=LOGIN),
         post=only(OK, "staff", refused=DENIED, buyer_a=LOGIN, buyer_b=LOGIN),
