@@ -55,7 +55,12 @@ test-hypothesis: install translations
 	  $(VENV)/bin/pytest tests/security/test_hostile_input.py tests/security/test_no_server_error.py $(PYTEST_ARGS)
 
 # Real-browser tests: Playwright driving Debian's Chromium (apt-get install chromium).
-test-e2e: install translations
+# axe-core (accessibility checks in the browser tests), pinned in package-lock.json, from the npm registry.
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test-e2e: install translations node_modules/axe-core/axe.min.js
 	DJANGO_SETTINGS_MODULE=marketplace.settings.test $(VENV)/bin/pytest tests/e2e -m e2e $(PYTEST_ARGS)
 
 lint: install

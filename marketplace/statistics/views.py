@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from marketplace.core.money import format_money
+
 from . import charts, exports
 from .forms import PeriodForm, year_choices
 from .periods import Period
@@ -40,16 +42,23 @@ def trend_charts(figures):
     return {
         "deals": charts.bar_chart(
             [(r["label"], r["value"]) for r in figures["deals"] if not r["indent"]],
-            title=_("Contract value by mode (CNY)"),
+            title=_("Contract value by mode"),
+            unit=_("CNY"),
+            value_format=format_money,
         ),
         "trend_value": charts.line_chart(
-            [(_month_label(r["month"]), r["contract_value"]) for r in trends], title=_("Contract value per month")
+            [(_month_label(r["month"]), r["contract_value"]) for r in trends],
+            title=_("Contract value per month"),
+            unit=_("CNY"),
+            value_format=format_money,
         ),
         "trend_hours": charts.line_chart(
-            [(_month_label(r["month"]), r["used_hours"]) for r in trends], title=_("Instrument hours per month")
+            [(_month_label(r["month"]), r["used_hours"]) for r in trends],
+            title=_("Instrument hours per month"),
+            unit=_("hours"),
         ),
         "trend_jobs": charts.line_chart(
-            [(_month_label(r["month"]), r["jobs"]) for r in trends], title=_("Jobs created per month")
+            [(_month_label(r["month"]), r["jobs"]) for r in trends], title=_("Jobs created per month"), unit=_("jobs")
         ),
     }
 
@@ -57,12 +66,18 @@ def trend_charts(figures):
 def dashboard_charts(figures):
     return {
         **trend_charts(figures),
-        "funnel": charts.bar_chart([(r["label"], r["value"]) for r in figures["funnel"]], title=_("Conversion funnel")),
+        "funnel": charts.bar_chart(
+            [(r["label"], r["value"]) for r in figures["funnel"]], title=_("Conversion funnel"), unit=_("count")
+        ),
         "enterprises": charts.bar_chart(
-            [(r["label"], r["count"]) for r in figures["enterprises"]], title=_("Enterprises served by size class")
+            [(r["label"], r["count"]) for r in figures["enterprises"]],
+            title=_("Enterprises served by size class"),
+            unit=_("enterprises"),
         ),
         "hours": charts.bar_chart(
-            [(r.title, r.booked_hours) for r in figures["instruments"][:15]], title=_("Booked hours by instrument")
+            [(r.title, r.booked_hours) for r in figures["instruments"][:15]],
+            title=_("Booked hours by instrument"),
+            unit=_("hours"),
         ),
     }
 
