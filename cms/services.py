@@ -48,6 +48,19 @@ def _grant_pages(group, page, codenames):
         GroupPagePermission.objects.get_or_create(group=group, page=page, permission=_page_permission(codename))
 
 
+def approval_names(organization: Organization) -> tuple[str, str]:
+    """The names of an institute's approval workflow and of its review task, Chinese first, English beside it.
+
+    Wagtail shows these names as stored in either admin language (status panel, "Submit to ..." button,
+    workflow lists), so both languages are in the name (see cms/migrations/0004_bilingual_workflow_names).
+    """
+    label = organization.name_en or organization.name
+    return (
+        f"{organization.name} · 技术转移办公室审批 / {label} · TTO approval"[:255],
+        f"{organization.name} · 技术转移办公室审核 / {label} · TTO review"[:255],
+    )
+
+
 @transaction.atomic
 def provision_institute(organization: Organization, *, publish=True) -> InstitutePage:
     """Give an institute its page, its two groups, its media collection and its approval workflow.
@@ -78,8 +91,9 @@ def provision_institute(organization: Organization, *, publish=True) -> Institut
         tto_group, _ = Group.objects.get_or_create(name=f"{label} · TTO"[:150])
         root = Collection.get_first_root_node()
         collection = root.get_children().filter(name=label).first() or root.add_child(name=label)
-        workflow, _ = Workflow.objects.get_or_create(name=f"{label} · TTO approval"[:255])
-        task, _ = GroupApprovalTask.objects.get_or_create(name=f"{label} · TTO review"[:255])
+        workflow_name, task_name = approval_names(organization)
+        workflow, _ = Workflow.objects.get_or_create(name=workflow_name)
+        task, _ = GroupApprovalTask.objects.get_or_create(name=task_name)
         task.groups.set([tto_group])
         WorkflowTask.objects.get_or_create(workflow=workflow, task=task, defaults={"sort_order": 0})
         access = InstituteAccess.objects.create(

@@ -10,7 +10,7 @@ from tests.e2e.conftest import sign_in, switch_user, text
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-WORKFLOW = "East Test Institute · TTO approval"
+WORKFLOW = "华东测试研究院 · 技术转移办公室审批 / East Test Institute · TTO approval"
 
 
 def test_result_goes_from_draft_to_approval_to_an_express_licence(

@@ -10,7 +10,8 @@ SKIP = {".venv", "node_modules", "staticfiles", "media", ".git"}
 
 
 def catalogues(base: Path):
-    for path in base.rglob("locale/*/LC_MESSAGES/*.po"):
+    # locale/ of each app, and marketplace/locale_wagtail/ (Wagtail admin strings Wagtail leaves untranslated).
+    for path in base.rglob("locale*/*/LC_MESSAGES/*.po"):
         if not SKIP.intersection(path.relative_to(base).parts):
             yield path
 
