@@ -64,6 +64,7 @@ test-e2e: install translations node_modules/axe-core/axe.min.js
 	DJANGO_SETTINGS_MODULE=marketplace.settings.test $(VENV)/bin/pytest tests/e2e -m e2e $(PYTEST_ARGS)
 
 lint: install
+	@! git grep -nE '^(<<<<<<<|>>>>>>>)( |$$)' -- . ':!*.po' || { echo "merge conflict markers committed"; exit 1; }
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
