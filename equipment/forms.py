@@ -86,6 +86,15 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
 
 
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the rejection"),
+        max_length=255,
+        help_text=_("The buyer sees it on the booking and in the email."),
+        error_messages={"required": _("Give the reason for the rejection: the buyer is told it.")},
+    )
+
+
 class ConfirmForm(forms.Form):
     reference = forms.CharField(
         label=_("Invoice number"), required=False, max_length=120, help_text=_("The invoice sent to the enterprise.")

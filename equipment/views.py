@@ -31,6 +31,7 @@ from .forms import (
     ConfirmForm,
     QualificationForm,
     ReasonForm,
+    RejectForm,
     SlotForm,
     TrainingRequestForm,
     TrainingResultForm,
@@ -46,6 +47,7 @@ from .models import (
     RateTier,
     WaitlistEntry,
 )
+from .policy import booking_policy
 from .rates import tier_for, tier_rate
 
 PAGE_SIZE = 20
@@ -119,6 +121,8 @@ def book(request, instrument_id):
     rates = [(org, RateTier(tier_for(org, instrument)), tier_rate(instrument, tier_for(org, instrument)))
              for org in enterprises]  # fmt: skip
     tier = tier_for(first, instrument)
+    start, end = _slot_shown(request, form)
+    policy = booking_policy(instrument, enterprises, start, end)
     # Refused because the slot is taken: the page offers the waitlist for it.
     taken = form.is_bound and form.errors and "start" in form.cleaned_data
     waitlist_slot = (
@@ -136,9 +140,23 @@ def book(request, instrument_id):
             "tier": tier,
             "rates": rates,
             "waitlist_slot": waitlist_slot,
+            "policy": policy,
         },
         status=400 if form.errors else 200,
     )
+
+
+def _slot_shown(request, form):
+    """The slot the booking form shows (posted, or pre-filled from the calendar link), to price it."""
+    if form.is_bound:
+        data = getattr(form, "cleaned_data", {})
+        return data.get("start"), data.get("end")
+    slot = SlotForm(
+        {"date": request.GET.get("date"), "start_time": request.GET.get("start"), "end_time": request.GET.get("end")}
+    )
+    if slot.is_valid():
+        return slot.cleaned_data["start"], slot.cleaned_data["end"]
+    return None, None
 
 
 @login_required
@@ -167,12 +185,15 @@ def my_bookings(request):
 @login_required
 def booking_detail(request, pk):
     booking = selectors.booking_for_buyer_or_404(request.user, pk)
+    transitions = list(booking.transitions.select_related("actor"))
+    rejected = [t for t in transitions if t.to_status == BookingStatus.REJECTED]
     return render(
         request,
         "equipment/booking_detail.html",
         {
             "booking": booking,
-            "transitions": booking.transitions.select_related("actor"),
+            "transitions": transitions,
+            "rejection": rejected[-1].shown_note if rejected else "",
             "deadline": services.cancellation_deadline(booking),
             "can_cancel": services.buyer_may_cancel(booking),
             "payment": None if booking.by_internal_charge else payment_selectors.payment_box(booking),
@@ -265,6 +286,7 @@ def manage_booking(request, pk):
             "usage_form": UsageForm(initial={"hours": booking.hours}),
             "confirm_form": ConfirmForm(),
             "reason_form": ReasonForm(),
+            "reject_form": RejectForm(auto_id="reject_%s"),
             "payment": None if booking.by_internal_charge else payment_selectors.payment_box(booking, staff=True),
         },
     )
@@ -275,7 +297,7 @@ ACTIONS = {
     "approve": (lambda b, u, f: services.approve_booking(b, actor=u), None, gettext_lazy("Approved.")),
     "reject": (
         lambda b, u, f: services.reject_booking(b, actor=u, reason=f["reason"]),
-        ReasonForm,
+        RejectForm,
         gettext_lazy("Rejected."),
     ),
     "confirm": (

@@ -68,8 +68,8 @@ def _email_context(booking):
     }
 
 
-def _notify_buyer(booking, name):
-    notify(booking.user, f"equipment/email/{name}", _email_context(booking))
+def _notify_buyer(booking, name, **more):
+    notify(booking.user, f"equipment/email/{name}", {**_email_context(booking), **more})
 
 
 def _notify_managers(booking, name):
@@ -263,8 +263,11 @@ def reject_booking(booking, *, actor, reason="") -> Booking:
     booking = lock_booking(booking)
     require_manager(actor, booking)
     _require(booking, [BookingStatus.REQUESTED], _("rejected"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give the reason for the rejection: the buyer is told it."))
     BookingTransition.move(booking, BookingStatus.REJECTED, actor=actor, note=reason)
-    _notify_buyer(booking, "rejected")
+    _notify_buyer(booking, "rejected", reason=reason)
     waitlist.slot_freed(booking)
     return booking
 
@@ -334,7 +337,10 @@ def cancellation_deadline(booking):
 
 
 def buyer_may_cancel(booking, now=None) -> bool:
-    """The enterprise may cancel an active booking up to the listing's cancellation deadline."""
+    """The booker may withdraw a request (not yet approved) at any time, and cancel an approved or
+    confirmed booking up to the listing's cancellation deadline."""
+    if booking.status == BookingStatus.REQUESTED:
+        return True
     return booking.status in CANCELLABLE_STATUSES and (now or timezone.now()) <= cancellation_deadline(booking)
 
 
@@ -368,7 +374,7 @@ def cancel_booking(booking, *, actor, reason="", now=None) -> Booking:
         # commit): nothing is left to pay.
         payment_services.cancel_open_payments(booking, actor=actor, note="booking cancelled")
     if by_facility and not by_buyer:
-        _notify_buyer(booking, "cancelled")
+        _notify_buyer(booking, "cancelled", reason=(reason or "").strip())
     else:
         _notify_managers(booking, "cancelled")
         _notify_buyer(booking, "cancelled")
