@@ -16,8 +16,7 @@ pytestmark = pytest.mark.django_db
 def _form_url(instrument, start, end):
     local_start, local_end = timezone.localtime(start), timezone.localtime(end)
     return (
-        f"/equipment/book/{instrument.pk}/?date={local_start:%Y-%m-%d}"
-        f"&start={local_start:%H:%M}&end={local_end:%H:%M}"
+        f"/equipment/book/{instrument.pk}/?date={local_start:%Y-%m-%d}&start={local_start:%H:%M}&end={local_end:%H:%M}"
     )
 
 
