@@ -853,7 +853,11 @@ class Booking(models.Model):
 
     @property
     def can_be_marked_no_show(self):
-        return self.status in (BookingStatus.APPROVED, BookingStatus.CONFIRMED) and self.has_started
+        return (
+            self.status in (BookingStatus.APPROVED, BookingStatus.CONFIRMED)
+            and self.has_started
+            and self.checked_in_at is None
+        )
 
     @property
     def is_checked_in(self):
