@@ -515,3 +515,99 @@ def test_the_command_reports_progress_and_is_idempotent(own, capsys):
     assert "checked 1 bookings, marked 1 no-shows" in capsys.readouterr().out
     call_command("detect_no_shows")
     assert "checked 0 bookings, marked 0 no-shows" in capsys.readouterr().out
+
+
+# --- pages ---------------------------------------------------------------------------------------------
+
+
+def _now_booking(instrument, buyer, enterprise, manager, *, minutes_ago=10):
+    now = timezone.now().replace(microsecond=0)
+    return confirmed(instrument, buyer, enterprise, manager, start=now - timedelta(minutes=minutes_ago))
+
+
+def test_the_booker_checks_in_and_out_from_the_booking_page(client, self_service, buyer, enterprise, facility_manager):
+    booking = _now_booking(self_service, buyer, enterprise, facility_manager)
+    client.force_login(buyer)
+    page = client.get(f"/equipment/bookings/{booking.pk}/").content.decode()
+    assert f"/equipment/bookings/{booking.pk}/check-in/" in page
+    assert f"/equipment/bookings/{booking.pk}/check-out/" not in page
+    assert client.get(f"/equipment/bookings/{booking.pk}/check-in/").status_code == 405
+    response = client.post(f"/equipment/bookings/{booking.pk}/check-in/", follow=True)
+    assert "Checked in at" in response.content.decode()
+    # A double click: checked in once, no error.
+    response = client.post(f"/equipment/bookings/{booking.pk}/check-in/", follow=True)
+    assert "Checked in at" in response.content.decode()
+    booking.refresh_from_db()
+    first = booking.checked_in_at
+    page = client.get(f"/equipment/bookings/{booking.pk}/").content.decode()
+    assert f"/equipment/bookings/{booking.pk}/check-out/" in page and "Checked in" in page
+    response = client.post(f"/equipment/bookings/{booking.pk}/check-out/", follow=True)
+    content = response.content.decode()
+    assert "the booking is completed" in content and "Actual hours" in content
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.COMPLETED and booking.checked_in_at == first
+    response = client.post(f"/equipment/bookings/{booking.pk}/check-out/", follow=True)
+    assert response.status_code == 200
+    assert UsageRecord.objects.filter(booking=booking).count() == 1
+
+
+def test_the_booking_page_says_when_check_in_opens(client, own, buyer):
+    client.force_login(buyer)
+    page = client.get(f"/equipment/bookings/{own.pk}/").content.decode()
+    assert "Check-in opens at" in page and "/check-in/" not in page
+    response = client.post(f"/equipment/bookings/{own.pk}/check-in/", follow=True)
+    assert "Check-in opens at" in response.content.decode()
+    own.refresh_from_db()
+    assert own.checked_in_at is None
+
+
+def test_the_booker_gets_no_button_on_an_operator_run_instrument(
+    client, instrument, buyer, enterprise, facility_manager
+):
+    booking = _now_booking(instrument, buyer, enterprise, facility_manager)
+    client.force_login(buyer)
+    assert "/check-in/" not in client.get(f"/equipment/bookings/{booking.pk}/").content.decode()
+    response = client.post(f"/equipment/bookings/{booking.pk}/check-in/", follow=True)
+    assert "the facility checks the booking in and out" in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.checked_in_at is None
+
+
+def test_the_manager_checks_in_and_out_through_the_manage_actions(
+    client, instrument, buyer, enterprise, facility_manager
+):
+    booking = _now_booking(instrument, buyer, enterprise, facility_manager)
+    client.force_login(facility_manager)
+    page = client.get(f"/equipment/manage/bookings/{booking.pk}/").content.decode()
+    assert f"/equipment/manage/bookings/{booking.pk}/check-in/" in page
+    response = client.post(f"/equipment/manage/bookings/{booking.pk}/check-in/", follow=True)
+    assert "Checked in." in response.content.decode()
+    page = client.get(f"/equipment/manage/bookings/{booking.pk}/").content.decode()
+    assert f"/equipment/manage/bookings/{booking.pk}/check-out/" in page
+    assert "/no-show/" not in page  # checked in: no no-show, no typed hours
+    assert "Record usage and complete" not in page
+    client.post(f"/equipment/manage/bookings/{booking.pk}/check-out/")
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.COMPLETED and booking.checked_out_by == facility_manager
+
+
+def test_the_booking_page_shows_the_overrun_and_offers_to_pay_it(client, own, buyer, invoice_mode):
+    services.check_in(own, actor=buyer, now=own.start)
+    services.check_out(own, actor=buyer, now=own.end + timedelta(minutes=20))
+    overrun = Overrun.objects.get(booking=own)
+    client.force_login(buyer)
+    page = client.get(f"/equipment/bookings/{own.pk}/").content.decode()
+    assert "20 minutes after the booked end" in page
+    assert "200.00" in page and "60 minutes charged" in page
+    assert f"/payments/booking_overrun/{overrun.pk}/" in page
+
+
+def test_the_chinese_booking_page_shows_the_usage(client, own, buyer):
+    services.check_in(own, actor=buyer, now=own.start)
+    services.check_out(own, actor=buyer, now=own.end + timedelta(minutes=20))
+    buyer.preferred_language = "zh-hans"
+    buyer.save()
+    client.force_login(buyer)
+    client.cookies["language"] = "zh-hans"
+    page = client.get(f"/equipment/bookings/{own.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "签到" in page and "签退" in page and "超出预约结束时间 20 分钟" in page
