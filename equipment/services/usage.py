@@ -203,9 +203,11 @@ def detect_no_shows(now=None, progress=None) -> tuple[int, int]:
     it goes."""
     now = now or timezone.now()
     checked = marked = 0
-    for booking in no_show_candidates(now).iterator():
+    # Ids first (no cursor held open while each booking is locked and changed in its own transaction).
+    rows = list(no_show_candidates(now).values_list("pk", "start", "instrument__no_show_grace_minutes"))
+    for pk, start, grace in rows:
         checked += 1
-        if now >= no_show_after(booking) and detect_no_show(booking, now=now):
+        if now >= start + timedelta(minutes=grace) and detect_no_show(Booking(pk=pk), now=now):
             marked += 1
         if progress is not None:
             progress(checked, marked)
