@@ -26,6 +26,7 @@ from .models import (
     InstrumentCategory,
     InstrumentPage,
     OpeningHours,
+    Overrun,
     Qualification,
     ResourceKind,
     TrainingRequest,
@@ -490,6 +491,8 @@ def _seed_bookings(progress, instruments):
     admin = User.objects.filter(is_superuser=True).order_by("pk").first()
     now = timezone.now()
     today = timezone.localdate()
+    # One overrun in the demo: the first completed enterprise booking of a self-service instrument.
+    overrun_shown = Overrun.objects.exists()
     for page in progress(instruments, "bookings"):
         periods = list(page.opening_hours.all())
         if not periods:
@@ -568,7 +571,38 @@ def _seed_bookings(progress, instruments):
                 ledger.record(ledger.booking_confirmed(booking, at=min(start - timedelta(days=1), now)))
             if status == BookingStatus.COMPLETED:
                 actual = (booking.hours * Decimal(rng.choice(["0.75", "1.0", "1.0", "1.1"]))).quantize(Decimal("0.01"))
-                usage = UsageRecord.objects.create(booking=booking, hours=actual, recorded_by=manager)
+                # Checked in and out: by the booker on a self-service instrument, by the manager otherwise
+                # (a random stream of its own, so the rest of the demo stays as it was).
+                usage_rng = _rng(f"usage-{booking.pk}")
+                checked_in = start + timedelta(minutes=usage_rng.choice([-5, 0, 3, 8]))
+                overrun_here = not overrun_shown and not internal and page.booking_mode == BookingMode.SELF_SERVICE
+                if overrun_here:
+                    checked_out = end + timedelta(minutes=40)
+                else:
+                    checked_out = min(checked_in + timedelta(minutes=int(actual * 60)), end)
+                if checked_out > checked_in:
+                    actual = (Decimal((checked_out - checked_in).total_seconds()) / Decimal(3600)).quantize(
+                        Decimal("0.01")
+                    )
+                    who = membership.user if page.booking_mode == BookingMode.SELF_SERVICE else manager
+                    Booking.objects.filter(pk=booking.pk).update(
+                        checked_in_at=checked_in,
+                        checked_in_by=who,
+                        checked_out_at=checked_out,
+                        checked_out_by=who,
+                    )
+                    usage = UsageRecord.objects.create(
+                        booking=booking,
+                        hours=actual,
+                        recorded_by=who,
+                        started_at=checked_in,
+                        ended_at=checked_out,
+                    )
+                else:
+                    usage = UsageRecord.objects.create(booking=booking, hours=actual, recorded_by=manager)
+                if overrun_here:
+                    _seed_overrun(booking, page, checked_out)
+                    overrun_shown = True
                 ledger.record(ledger.booking_completed(booking, at=end))
                 ledger.record(ledger.usage_recorded(usage))
         if page.booking_mode == BookingMode.SELF_SERVICE:
@@ -579,6 +613,25 @@ def _seed_bookings(progress, instruments):
                     revoked_at=None,
                     defaults={"valid_until": today + timedelta(days=365), "granted_by": manager},
                 )
+
+
+def _seed_overrun(booking, page, checked_out):
+    """An overrun charged as the instrument's policy says (services/usage.py), still to be paid."""
+    from .services.usage import overrun_charge
+
+    minutes = int((checked_out - booking.end).total_seconds() // 60)
+    charged, multiplier, amount = overrun_charge(page, booking, minutes)
+    Overrun.objects.create(
+        booking=booking,
+        minutes=minutes,
+        charged_minutes=charged if amount > 0 else 0,
+        policy=page.overrun_policy,
+        hourly_rate=booking.hourly_rate,
+        multiplier=multiplier,
+        amount=amount if amount > 0 else Decimal("0.00"),
+        currency=booking.currency,
+        status=Overrun.Status.DUE if amount > 0 else Overrun.Status.NOT_CHARGED,
+    )
 
 
 def _seed_training_and_waitlist(instruments):

@@ -60,6 +60,12 @@ class BookingMode(models.TextChoices):
     SAMPLE = "sample", _("Sample service")
 
 
+class OverrunPolicy(models.TextChoices):
+    NONE = "none", _("Flag only, no charge")
+    SLOT = "slot", _("Charge at the booking's hourly rate, rounded up to the slot")
+    MULTIPLIER = "multiplier", _("Charge at the booking's hourly rate times the multiplier, rounded up to the slot")
+
+
 class RateTier(models.TextChoices):
     INTERNAL = "internal", _("Internal (own institute)")
     ACADEMIC = "academic", _("Academic (other institutes and universities)")
@@ -94,6 +100,9 @@ MAX_BOOKING_MINUTES = 24 * 60  # a booking lies within one day's opening hours
 MAX_NOTICE_HOURS = 30 * 24
 MAX_HORIZON_DAYS = 730
 MAX_CANCELLATION_WINDOW_HOURS = 30 * 24
+# Bounds of the usage rules (check-in, no-show grace, overrun tolerance), in minutes.
+MAX_USAGE_RULE_MINUTES = 24 * 60
+MAX_OVERRUN_MULTIPLIER = Decimal("10")
 
 
 RULE_FIELDS = (
@@ -287,6 +296,36 @@ class InstrumentPage(BilingualTitleMixin, Page):
         help_text=_("Charged for training sessions. Leave empty to charge the trainee's usual tier rate."),
     )
 
+    # Usage as it happens (services/usage.py): check-in, check-out, overruns, no-shows.
+    check_in_early_minutes = models.PositiveIntegerField(
+        _("check-in opens (minutes before the start)"),
+        default=15,
+        validators=[MaxValueValidator(MAX_USAGE_RULE_MINUTES)],
+    )
+    no_show_grace_minutes = models.PositiveIntegerField(
+        _("no-show after (minutes without check-in)"),
+        default=30,
+        validators=[MaxValueValidator(MAX_USAGE_RULE_MINUTES)],
+        help_text=_("A confirmed booking not checked in this long after its start is marked as a no-show."),
+    )
+    overrun_tolerance_minutes = models.PositiveIntegerField(
+        _("overrun tolerance (minutes)"),
+        default=5,
+        validators=[MaxValueValidator(MAX_USAGE_RULE_MINUTES)],
+        help_text=_("A check-out up to this long after the end is not an overrun."),
+    )
+    overrun_policy = models.CharField(
+        _("overrun policy"), max_length=16, choices=OverrunPolicy.choices, default=OverrunPolicy.SLOT
+    )
+    overrun_multiplier = models.DecimalField(
+        _("overrun multiplier"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1.50"),
+        validators=[MinValueValidator(Decimal("1")), MaxValueValidator(MAX_OVERRUN_MULTIPLIER)],
+        help_text=_("Used by the policy that charges overruns at the hourly rate times this multiplier."),
+    )
+
     content_panels = Page.content_panels + [
         FieldPanel("title_en"),
         FieldRowPanel([FieldPanel("resource_kind"), FieldPanel("category")]),
@@ -347,6 +386,19 @@ class InstrumentPage(BilingualTitleMixin, Page):
             [FieldPanel("min_notice_hours"), FieldPanel("horizon_days"), FieldPanel("cancellation_window_hours")]
         ),
         FieldPanel("training_hourly_rate"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel(
+                    [
+                        FieldPanel("check_in_early_minutes"),
+                        FieldPanel("no_show_grace_minutes"),
+                        FieldPanel("overrun_tolerance_minutes"),
+                    ]
+                ),
+                FieldRowPanel([FieldPanel("overrun_policy"), FieldPanel("overrun_multiplier")]),
+            ],
+            heading=_("Check-in, check-out and overruns"),
+        ),
     ]
 
     edit_handler = TabbedInterface(
@@ -435,6 +487,17 @@ class InstrumentPage(BilingualTitleMixin, Page):
                     service_life_years__lte=MAX_SERVICE_LIFE_YEARS,
                 ),
                 name="equipment_cost_model_bounded",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    check_in_early_minutes__lte=MAX_USAGE_RULE_MINUTES,
+                    no_show_grace_minutes__lte=MAX_USAGE_RULE_MINUTES,
+                    overrun_tolerance_minutes__lte=MAX_USAGE_RULE_MINUTES,
+                    overrun_policy__in=OverrunPolicy.values,
+                    overrun_multiplier__gte=1,
+                    overrun_multiplier__lte=MAX_OVERRUN_MULTIPLIER,
+                ),
+                name="equipment_usage_rules_bounded",
             ),
         ]
         indexes = [
@@ -679,6 +742,25 @@ class Booking(models.Model):
     # Institute users pay by internal charge: the project or cost-centre code charged to their institute.
     charge_code = models.CharField(_("project or cost-centre code"), max_length=64, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # Usage as it happens (services/usage.py): when the instrument was really taken and given back.
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("checked in by"),
+    )
+    checked_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
+    checked_out_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("checked out by"),
+    )
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -712,6 +794,12 @@ class Booking(models.Model):
                     & ~models.Q(charge_code="")
                 ),
                 name="equipment_booking_tier_follows_organization",
+            ),
+            # A check-out follows a check-in.
+            models.CheckConstraint(
+                condition=models.Q(checked_out_at__isnull=True)
+                | models.Q(checked_in_at__isnull=False, checked_out_at__gt=models.F("checked_in_at")),
+                name="equipment_booking_checkout_after_checkin",
             ),
         ]
         indexes = [
@@ -765,7 +853,16 @@ class Booking(models.Model):
 
     @property
     def can_be_marked_no_show(self):
-        return self.status in (BookingStatus.APPROVED, BookingStatus.CONFIRMED) and self.has_started
+        return (
+            self.status in (BookingStatus.APPROVED, BookingStatus.CONFIRMED)
+            and self.has_started
+            and self.checked_in_at is None
+        )
+
+    @property
+    def is_checked_in(self):
+        """Checked in and not yet checked out: the instrument is in use."""
+        return self.checked_in_at is not None and self.checked_out_at is None
 
     @property
     def has_confirmation(self):
@@ -804,6 +901,9 @@ class UsageRecord(models.Model):
     booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="usage", verbose_name=_("booking"))
     hours = models.DecimalField(_("actual hours"), max_digits=8, decimal_places=2)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # The real start and end, from the check-in and check-out (empty when the hours were typed in).
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("recorded by")
     )
@@ -814,10 +914,59 @@ class UsageRecord(models.Model):
         verbose_name_plural = _("usage records")
         constraints = [
             models.CheckConstraint(condition=models.Q(hours__gte=0), name="equipment_usage_hours_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(started_at__isnull=True, ended_at__isnull=True)
+                | models.Q(started_at__isnull=False, ended_at__gt=models.F("started_at")),
+                name="equipment_usage_real_times_ordered",
+            ),
         ]
 
     def __str__(self):
         return f"{self.booking_id}: {self.hours} h"
+
+
+class Overrun(models.Model):
+    """A check-out later than the booking's end plus the instrument's tolerance: flagged, and charged as
+    the instrument's overrun policy says (services/usage.py). An enterprise pays the charge through the
+    payments app (payable kind `booking_overrun`); an institute user's is added to the internal charge
+    under the booking's code."""
+
+    class Status(models.TextChoices):
+        NOT_CHARGED = "not_charged", _("Flagged, not charged")
+        DUE = "due", _("To be paid")
+        PAID = "paid", _("Paid")
+        INTERNAL = "internal", _("Added to the internal charge")
+
+    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="overrun", verbose_name=_("booking"))
+    minutes = models.PositiveIntegerField(_("overrun (minutes)"))
+    charged_minutes = models.PositiveIntegerField(_("charged minutes"), default=0)
+    policy = models.CharField(_("overrun policy"), max_length=16, choices=OverrunPolicy.choices)
+    hourly_rate = MoneyField(_("hourly rate"))
+    multiplier = models.DecimalField(_("multiplier"), max_digits=4, decimal_places=2, default=Decimal("1"))
+    amount = MoneyField(_("overrun charge"), default=ZERO)
+    currency = CurrencyField()
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    payment_reference = models.CharField(_("payment reference"), max_length=120, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("overrun")
+        verbose_name_plural = _("overruns")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(minutes__gt=0, amount__gte=0, hourly_rate__gte=0, multiplier__gte=1),
+                name="equipment_overrun_valid",
+            ),
+            # Nothing to pay when not charged; something when charged.
+            models.CheckConstraint(
+                condition=models.Q(status="not_charged", amount=0)
+                | (~models.Q(status="not_charged") & models.Q(amount__gt=0)),
+                name="equipment_overrun_charge_matches_status",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.booking_id}: +{self.minutes} min"
 
 
 def _new_calendar_token():

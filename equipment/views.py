@@ -43,8 +43,10 @@ from .models import (
     BookingStatus,
     CalendarToken,
     InstrumentPage,
+    Overrun,
     Qualification,
     RateTier,
+    UsageRecord,
     WaitlistEntry,
 )
 from .policy import booking_policy
@@ -182,6 +184,26 @@ def my_bookings(request):
     )
 
 
+def _usage_context(booking, user, *, staff=False):
+    """What the booking pages show of check-in, check-out, actual hours and an overrun, and which of the
+    check-in and check-out buttons `user` gets now."""
+    usage = UsageRecord.objects.filter(booking=booking).first()
+    overrun = Overrun.objects.filter(booking=booking).first()
+    may = services.may_check_in_out(user, booking)
+    return {
+        "usage": usage,
+        "overrun": overrun,
+        "overrun_payment": (
+            payment_selectors.payment_box(overrun, staff=staff)
+            if overrun is not None and overrun.status in (Overrun.Status.DUE, Overrun.Status.PAID)
+            else None
+        ),
+        "can_check_in": may and services.can_check_in_now(booking),
+        "can_check_out": may and services.can_check_out_now(booking),
+        "check_in_opens": services.check_in_opens(booking),
+    }
+
+
 @login_required
 def booking_detail(request, pk):
     booking = selectors.booking_for_buyer_or_404(request.user, pk)
@@ -197,8 +219,48 @@ def booking_detail(request, pk):
             "deadline": services.cancellation_deadline(booking),
             "can_cancel": services.buyer_may_cancel(booking),
             "payment": None if booking.by_internal_charge else payment_selectors.payment_box(booking),
+            **_usage_context(booking, request.user),
         },
     )
+
+
+def _use_action(request, pk, run, done):
+    booking = selectors.booking_for_buyer_or_404(request.user, pk)
+    try:
+        booking = run(booking, actor=request.user)
+    except (ValidationError, PermissionDenied) as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, done(booking))
+    return redirect("equipment:booking", booking.pk)
+
+
+@login_required
+@require_POST
+def check_in(request, pk):
+    """The booker checks in on a self-service instrument (a double click checks in once)."""
+    return _use_action(request, pk, services.check_in, _checked_in_text)
+
+
+@login_required
+@require_POST
+def check_out(request, pk):
+    """The booker checks out: the booking is completed with the real hours (a double click, once)."""
+    return _use_action(request, pk, services.check_out, _checked_out_text)
+
+
+def _checked_in_text(booking):
+    return _("Checked in at %(time)s.") % {"time": timezone.localtime(booking.checked_in_at).strftime("%H:%M")}
+
+
+def _checked_out_text(booking):
+    text = _("Checked out at %(time)s; the booking is completed.") % {
+        "time": timezone.localtime(booking.checked_out_at).strftime("%H:%M")
+    }
+    overrun = Overrun.objects.filter(booking=booking).first()
+    if overrun is not None:
+        text += " " + _("It ran %(n)s minutes over the booked time.") % {"n": overrun.minutes}
+    return text
 
 
 @login_required
@@ -282,12 +344,12 @@ def manage_booking(request, pk):
         {
             "booking": booking,
             "transitions": booking.transitions.select_related("actor"),
-            "usage": getattr(booking, "usage", None) if booking.status == BookingStatus.COMPLETED else None,
             "usage_form": UsageForm(initial={"hours": booking.hours}),
             "confirm_form": ConfirmForm(),
             "reason_form": ReasonForm(),
             "reject_form": RejectForm(auto_id="reject_%s"),
             "payment": None if booking.by_internal_charge else payment_selectors.payment_box(booking, staff=True),
+            **_usage_context(booking, request.user, staff=True),
         },
     )
 
@@ -312,6 +374,12 @@ ACTIONS = {
         gettext_lazy("Usage recorded; the booking is completed."),
     ),
     "no-show": (lambda b, u, f: services.mark_no_show(b, actor=u), None, gettext_lazy("Marked as a no-show.")),
+    "check-in": (lambda b, u, f: services.check_in(b, actor=u), None, gettext_lazy("Checked in.")),
+    "check-out": (
+        lambda b, u, f: services.check_out(b, actor=u),
+        None,
+        gettext_lazy("Checked out; the booking is completed with the real hours."),
+    ),
     "cancel": (
         lambda b, u, f: services.cancel_booking(b, actor=u, reason=f["reason"]),
         ReasonForm,

@@ -304,12 +304,27 @@ def complete_booking(booking, *, actor, hours, note="", now=None) -> Booking:
     _require(booking, [BookingStatus.CONFIRMED], _("completed"))
     if booking.start > now:
         raise ValidationError(_("A booking can be completed only once it has started."))
-    usage = UsageRecord.objects.create(booking=booking, hours=hours, note=(note or "")[:500], recorded_by=actor)
+    record_usage(booking, actor=actor, hours=hours, note=note, now=now)
+    return booking
+
+
+def record_usage(booking, *, actor, hours, note="", now, started_at=None, ended_at=None) -> UsageRecord:
+    """Complete a confirmed booking (locked by the caller, rights checked) with its usage record and
+    ledger facts: the hours typed in by the facility, or the real ones of a check-out (`started_at`,
+    `ended_at`)."""
+    usage = UsageRecord.objects.create(
+        booking=booking,
+        hours=hours,
+        note=(note or "")[:500],
+        recorded_by=actor,
+        started_at=started_at,
+        ended_at=ended_at,
+    )
     BookingTransition.move(booking, BookingStatus.COMPLETED, actor=actor, note=note)
     ledger.record(ledger.booking_completed(booking, at=now))
     ledger.record(ledger.usage_recorded(usage, now=now))
     _notify_buyer(booking, "completed")
-    return booking
+    return usage
 
 
 @transaction.atomic
@@ -320,9 +335,28 @@ def mark_no_show(booking, *, actor, now=None) -> Booking:
     _require(booking, [BookingStatus.APPROVED, BookingStatus.CONFIRMED], _("marked as a no-show"))
     if booking.start > now:
         raise ValidationError(_("A booking can be marked as a no-show only once it has started."))
-    BookingTransition.move(booking, BookingStatus.NO_SHOW, actor=actor)
-    _notify_buyer(booking, "no_show")
+    if booking.checked_in_at is not None:
+        raise ValidationError(_("This booking was checked in: it is not a no-show. Check it out instead."))
+    record_no_show(booking, actor=actor, now=now)
     return booking
+
+
+def record_no_show(booking, *, actor, now, note=""):
+    """A booking (locked by the caller, approved or confirmed, not checked in) becomes a no-show. A
+    confirmed one stays charged as booked; an approved one was never paid: its open payments are cancelled
+    (a no-show holds no slot)."""
+    was_approved = booking.status == BookingStatus.APPROVED
+    BookingTransition.move(booking, BookingStatus.NO_SHOW, actor=actor, note=note)
+    if was_approved:
+        payment_services.cancel_open_payments(booking, actor=actor, note="no-show")
+    _notify_buyer(booking, "no_show")
+    _notify_managers(booking, "no_show_manager")
+
+
+def notify_buyer_overrun(booking, overrun):
+    context = _email_context(booking)
+    context.update({"minutes": overrun.minutes, "amount": str(overrun.amount), "currency": overrun.currency})
+    notify(booking.user, "equipment/email/overrun", context)
 
 
 def _is_booker(user, booking) -> bool:
