@@ -7,6 +7,7 @@
 - `training`: training requests, training sessions (bookings of kind training), pass or fail, expiry
   announcements of qualifications;
 - `waitlist`: waiting for a taken slot, offers of freed slots first come first served, lapses;
+- `ranges`: booking resources that are not hourly (days, months, access periods with seats);
 - `shared`: the row locks and the facility-manager check.
 
 This package exports what views, models, hooks, the payable adapter, demo seeding and other apps call.
@@ -25,6 +26,7 @@ from .bookings import (
     release_unpaid_booking,
     request_booking,
 )
+from .ranges import quote, request_range_booking, taken_periods
 from .rules import (
     add_blackout,
     bookings_broken_by_change,
@@ -70,15 +72,18 @@ __all__ = [
     "page_change_blockers",
     "page_has_bookings",
     "record_training_result",
+    "quote",
     "reject_booking",
     "release_unpaid_booking",
     "remove_blackout",
     "request_booking",
+    "request_range_booking",
     "request_training",
     "reset_calendar_token",
     "revoke_qualification",
     "rules_change_message",
     "schedule_training",
     "slot_freed",
+    "taken_periods",
     "training_rate",
 ]

@@ -56,8 +56,13 @@ def _email_context(booking):
         "instrument": display(instrument),
         "institute": display(booking.institute),
         "enterprise": display(booking.organization),
-        "start": start.strftime("%Y-%m-%d %H:%M"),
-        "end": end.strftime("%H:%M") if start.date() == end.date() else end.strftime("%Y-%m-%d %H:%M"),
+        "start": start.strftime("%Y-%m-%d %H:%M") if booking.is_hourly else f"{booking.first_day:%Y-%m-%d}",
+        "end": (
+            (end.strftime("%H:%M") if start.date() == end.date() else end.strftime("%Y-%m-%d %H:%M"))
+            if booking.is_hourly
+            else f"{booking.last_day:%Y-%m-%d}"
+        ),
+        "when": booking.when,
         "price": str(booking.price_amount),
         "currency": booking.currency,
         "status": booking.status,
@@ -148,6 +153,9 @@ def request_booking(
     instrument = lock_instrument(instrument)
     if not instrument.live or instrument.institute_id is None:
         raise ValidationError(_("This instrument is not open for booking."))
+    if not instrument.is_hourly:
+        # Days, months and access periods are booked by services.ranges.
+        raise ValidationError(_("This resource is booked by the day, month or access period, not by the hour."))
     waitlist.claim(instrument, user, start, end, now)
     limit = settings.BOOKING_MAX_OPEN_REQUESTS_PER_INSTRUMENT
     if limit and open_requests_count(instrument, organization, now=now, user=user) >= limit:
