@@ -409,6 +409,7 @@ def seed(progress):
         costs = _cost_model(rng, kind, price)
         mode = _mode(rng, kind)
         subsidy = rng.choice([0, 0, 10, 20])
+        unit = dict(UNITS.get(slug, {}))
         page = InstrumentPage(
             title=name,
             title_en=name_en,
@@ -438,20 +439,20 @@ def seed(progress):
             contact_name="设备主管",
             contact_email=f"instruments@{parent.organization.slug}.example.com",
             contact_phone=f"021-5{rng.randint(1000000, 9999999)}",
-            booking_mode=mode,
+            booking_mode=unit.pop("booking_mode", mode),
             auto_approve=kind in (S, D),
             slot_minutes=60 if kind != SP else 120,
             min_booking_minutes=60 if kind != SP else 240,
             max_booking_minutes={K: 420, P: 420, S: 1380, D: 60, SP: 840}[kind],
-            min_notice_hours=rng.choice([24, 48]),
-            horizon_days=90,
+            min_notice_hours=unit.pop("min_notice_hours", rng.choice([24, 48])),
+            horizon_days=unit.pop("horizon_days", 90),
             cancellation_window_hours=rng.choice([24, 48, 72]),
             enterprise_subsidy_percent=Decimal(subsidy),
             academic_subsidy_percent=Decimal(subsidy + 10),
             internal_subsidy_percent=Decimal(min(subsidy + 30, 100)),
             subsidy_basis="省科技厅大型科研仪器开放共享后补助" if subsidy else "院内科研条件经费",
             opening_hours=[OpeningHours(weekday=d, opens=o, closes=c) for d, o, c in _hours(kind)],
-            **{**costs, **UNITS.get(slug, {})},
+            **{**costs, **unit},
         )
         parent.add_child(instance=page)
         page.save_revision().publish()
