@@ -344,3 +344,15 @@ def test_the_unit_cannot_change_under_coming_bookings(institute, buyer, enterpri
     # Shorter buffers only free time: allowed.
     assert check(form, {"setup_buffer_hours": 2, "cleanup_buffer_hours": 0}) is None
     assert check(form, {"booking_unit": BookingUnit.DAY}) is None
+
+
+@pytest.mark.django_db
+def test_the_request_email_names_the_days_not_hours(
+    institute, buyer, enterprise, django_capture_on_commit_callbacks, mailoutbox
+):
+    line = pilot_line(institute)
+    with django_capture_on_commit_callbacks(execute=True):
+        book_days(line, buyer, enterprise, ahead(5), ahead(7))
+    body = next(m.body for m in mailoutbox if m.to[0] == buyer.email)
+    assert f"{ahead(5):%Y-%m-%d}–{ahead(7):%Y-%m-%d}" in body
+    assert "00:00" not in body
