@@ -1,6 +1,7 @@
 """Shared instruments: listings with a cost model, availability rules, qualifications and bookings."""
 
 import secrets
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -54,6 +55,15 @@ class ResourceKind(models.TextChoices):
     SPACE = "space", _("Office and lab space")
 
 
+class BookingUnit(models.TextChoices):
+    """What one booking of the resource is counted in (equipment/units.py prices each)."""
+
+    HOUR = "hour", _("By the hour")
+    DAY = "day", _("By the day (campaigns)")
+    MONTH = "month", _("By the month (lease)")
+    ACCESS = "access", _("Access period with seats")
+
+
 class BookingMode(models.TextChoices):
     SELF_SERVICE = "self_service", _("Self-service after training")
     ASSISTED = "assisted", _("Operator-assisted")
@@ -103,6 +113,10 @@ MAX_CANCELLATION_WINDOW_HOURS = 30 * 24
 # Bounds of the usage rules (check-in, no-show grace, overrun tolerance), in minutes.
 MAX_USAGE_RULE_MINUTES = 24 * 60
 MAX_OVERRUN_MULTIPLIER = Decimal("10")
+# Resources booked by the day, month or access period (equipment/units.py).
+MAX_BUFFER_HOURS = 7 * 24
+MAX_SEATS = 1000
+MAX_UNITS = 366
 
 
 RULE_FIELDS = (
@@ -124,6 +138,9 @@ class InstrumentPageForm(WagtailAdminPageForm):
         instance = self.instance
         if instance.pk is None or self.errors:
             return cleaned
+        unit_error = self._unit_change_error(cleaned)
+        if unit_error:
+            raise ValidationError(unit_error)
         proposed = _ProposedRules(pk=instance.pk)
         for name in RULE_FIELDS:
             value = cleaned.get(name, getattr(instance, name))
@@ -142,6 +159,38 @@ class InstrumentPageForm(WagtailAdminPageForm):
         if broken:
             raise ValidationError(rules_change_message(broken))
         return cleaned
+
+    def _unit_change_error(self, cleaned):
+        """The unit, buffers and seats of a resource change only while no active booking is coming: its
+        bookings were made, priced and guarded under them."""
+        saved = InstrumentPage.objects.filter(pk=self.instance.pk).first()
+        if saved is None:
+            return None
+        changed = [
+            name
+            for name in ("booking_unit", "setup_buffer_hours", "cleanup_buffer_hours", "seats")
+            if name in cleaned and cleaned[name] != getattr(saved, name)
+        ]
+        if not changed:
+            return None
+        loosening = all(
+            name in ("setup_buffer_hours", "cleanup_buffer_hours")
+            and cleaned[name] < getattr(saved, name)
+            or name == "seats"
+            and cleaned[name] > saved.seats
+            for name in changed
+        )
+        if loosening:
+            return None
+        active = Booking.objects.filter(
+            instrument_id=saved.pk, status__in=CANCELLABLE_STATUSES, end__gt=timezone.now()
+        ).count()
+        if not active:
+            return None
+        return _(
+            "The booking unit cannot change, and buffers cannot grow nor seats shrink, while %(n)s bookings are "
+            "coming. Cancel or complete them first."
+        ) % {"n": active}
 
     def _proposed_opening_hours(self):
         formset = self.formsets.get("opening_hours")
@@ -166,7 +215,7 @@ class _ProposedRules:
 
 
 class InstrumentPage(BilingualTitleMixin, Page):
-    """One shared instrument, facility, data set or space of an institute, bookable by the hour."""
+    """One shared instrument, facility, data set or space of an institute, booked by its unit (units.py)."""
 
     institute = models.ForeignKey(
         "accounts.Organization",
@@ -288,6 +337,41 @@ class InstrumentPage(BilingualTitleMixin, Page):
     )
     # Training sessions (services/training.py): charged at this hourly rate; empty means the trainee's
     # tier rate, as for any other booking.
+    # The booking unit (equipment/units.py): by the hour (the week calendar), or a range of days, months or
+    # an access period; only an access period is shared, by `seats` bookers at once.
+    booking_unit = models.CharField(
+        _("booking unit"), max_length=8, choices=BookingUnit.choices, default=BookingUnit.HOUR
+    )
+    setup_buffer_hours = models.PositiveSmallIntegerField(
+        _("set-up buffer (hours)"),
+        default=0,
+        validators=[MaxValueValidator(MAX_BUFFER_HOURS)],
+        help_text=_("Day unit: hours before a campaign in which no other campaign may run."),
+    )
+    cleanup_buffer_hours = models.PositiveSmallIntegerField(
+        _("cleaning buffer (hours)"),
+        default=0,
+        validators=[MaxValueValidator(MAX_BUFFER_HOURS)],
+        help_text=_("Day unit: hours after a campaign in which no other campaign may run."),
+    )
+    seats = models.PositiveSmallIntegerField(
+        _("seats"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_SEATS)],
+        help_text=_("Access unit: how many bookers may hold access at the same time."),
+    )
+    min_units = models.PositiveSmallIntegerField(
+        _("shortest booking (days or months)"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_UNITS)],
+        help_text=_("For the day, month and access units."),
+    )
+    max_units = models.PositiveSmallIntegerField(
+        _("longest booking (days or months)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_UNITS)],
+        help_text=_("For the day, month and access units."),
+    )
     training_hourly_rate = MoneyField(
         _("training hourly rate"),
         null=True,
@@ -378,6 +462,15 @@ class InstrumentPage(BilingualTitleMixin, Page):
     ]
     booking_panels = [
         FieldRowPanel([FieldPanel("booking_mode"), FieldPanel("auto_approve")]),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("booking_unit"), FieldPanel("min_units"), FieldPanel("max_units")]),
+                FieldRowPanel(
+                    [FieldPanel("setup_buffer_hours"), FieldPanel("cleanup_buffer_hours"), FieldPanel("seats")]
+                ),
+            ],
+            heading=_("Booking unit"),
+        ),
         InlinePanel("opening_hours", heading=_("Weekly opening hours"), label=_("Opening period")),
         FieldRowPanel(
             [FieldPanel("slot_minutes"), FieldPanel("min_booking_minutes"), FieldPanel("max_booking_minutes")]
@@ -499,6 +592,21 @@ class InstrumentPage(BilingualTitleMixin, Page):
                 ),
                 name="equipment_usage_rules_bounded",
             ),
+            # Only an access period is shared by several seats; buffers and lengths stay bounded.
+            models.CheckConstraint(
+                condition=models.Q(
+                    seats__gte=1,
+                    seats__lte=MAX_SEATS,
+                    setup_buffer_hours__lte=MAX_BUFFER_HOURS,
+                    cleanup_buffer_hours__lte=MAX_BUFFER_HOURS,
+                    min_units__gte=1,
+                    max_units__gte=models.F("min_units"),
+                    max_units__lte=MAX_UNITS,
+                    booking_unit__in=BookingUnit.values,
+                )
+                & (models.Q(booking_unit=BookingUnit.ACCESS) | models.Q(seats=1)),
+                name="equipment_booking_unit_valid",
+            ),
         ]
         indexes = [
             models.Index(fields=["institute", "resource_kind"], name="equipment_inst_kind"),
@@ -509,6 +617,16 @@ class InstrumentPage(BilingualTitleMixin, Page):
     @property
     def display_summary(self):
         return pick(self.summary, self.summary_en)
+
+    @property
+    def is_hourly(self):
+        """Booked by the hour in the week calendar; otherwise by a range of days or months (units.py)."""
+        return self.booking_unit == BookingUnit.HOUR
+
+    @property
+    def is_shared(self):
+        """An access period: up to `seats` bookings at once, no exclusive time."""
+        return self.booking_unit == BookingUnit.ACCESS
 
     @property
     def needs_qualification(self):
@@ -554,6 +672,11 @@ class InstrumentPage(BilingualTitleMixin, Page):
 
         context = super().get_context(request, *args, **kwargs)
         context.update(instrument_page_context(self, request))
+        if not self.is_hourly:
+            # Booked by days, months or seats (units.py): the booked periods instead of the week calendar.
+            from .services import taken_periods
+
+            context["taken"] = taken_periods(self)
         return context
 
 
@@ -726,6 +849,13 @@ class Booking(models.Model):
     )
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
+    # The unit the booking was made in (the instrument's when it was requested), the seats it holds (access
+    # periods only) and the time it keeps the resource from others: start less the set-up buffer to end
+    # plus the cleaning buffer. Active bookings of every unit but access may not overlap in that range.
+    unit = models.CharField(_("booking unit"), max_length=8, choices=BookingUnit.choices, default=BookingUnit.HOUR)
+    seats = models.PositiveSmallIntegerField(_("seats"), default=1)
+    blocked_start = models.DateTimeField(_("blocked from"))
+    blocked_end = models.DateTimeField(_("blocked until"))
     status = models.CharField(
         _("status"), max_length=16, choices=BookingStatus.choices, default=BookingStatus.REQUESTED
     )
@@ -801,6 +931,12 @@ class Booking(models.Model):
                 | models.Q(checked_in_at__isnull=False, checked_out_at__gt=models.F("checked_in_at")),
                 name="equipment_booking_checkout_after_checkin",
             ),
+            models.CheckConstraint(
+                condition=models.Q(blocked_start__lte=models.F("start"), blocked_end__gte=models.F("end"), seats__gte=1)
+                & (models.Q(unit=BookingUnit.ACCESS) | models.Q(seats=1))
+                & models.Q(unit__in=BookingUnit.values),
+                name="equipment_booking_blocked_and_seats",
+            ),
         ]
         indexes = [
             models.Index(fields=["instrument", "start", "end"], name="equipment_booking_range"),
@@ -816,7 +952,37 @@ class Booking(models.Model):
         # before institute users booked) stays right.
         if self.organization_id is None and self.enterprise_id is not None:
             self.organization_id = self.enterprise_id
+        # Code that gives only start and end (hourly bookings) blocks exactly that time.
+        if self.blocked_start is None:
+            self.blocked_start = self.start
+        if self.blocked_end is None:
+            self.blocked_end = self.end
         return super().save(*args, **kwargs)
+
+    @property
+    def is_hourly(self):
+        return self.unit == BookingUnit.HOUR
+
+    @property
+    def first_day(self):
+        return timezone.localtime(self.start).date()
+
+    @property
+    def last_day(self):
+        """The last day booked (a range ends at midnight after it; an hourly booking on its day)."""
+        end = timezone.localtime(self.end)
+        if self.unit != BookingUnit.HOUR and end.time() == end.time().min:
+            return end.date() - timedelta(days=1)
+        return end.date()
+
+    @property
+    def when(self):
+        """When, as people read it: times for an hourly booking; dates for days and access periods (with the
+        seats); the lease dates and months for a month."""
+        # units imports these models: loaded only now.
+        from .units import describe_when
+
+        return describe_when(self)
 
     @property
     def is_active(self):

@@ -8,6 +8,7 @@ app_name = "equipment"
 
 urlpatterns = [
     path("book/<id:instrument_id>/", views.book, name="book"),
+    path("book/<id:instrument_id>/period/", views.book_range, name="book_range"),
     path("bookings/", views.my_bookings, name="my_bookings"),
     path("bookings/<id:pk>/", views.booking_detail, name="booking"),
     path("bookings/<id:pk>/cancel/", views.cancel, name="cancel"),

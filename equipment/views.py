@@ -23,13 +23,14 @@ from marketplace.core.search import pages_with_ids, search_ids
 from marketplace.payments import selectors as payment_selectors
 from marketplace.payments import services as payment_services
 
-from . import calendars, selectors, services
+from . import calendars, selectors, services, units
 from .filters import InstrumentFilter
 from .forms import (
     BlackoutForm,
     BookingForm,
     ConfirmForm,
     QualificationForm,
+    RangeBookingForm,
     ReasonForm,
     RejectForm,
     SlotForm,
@@ -89,6 +90,9 @@ def browse(request):
 @login_required
 def book(request, instrument_id):
     instrument = selectors.instrument_for_booking_or_404(instrument_id)
+    if not instrument.is_hourly:
+        # Days, months and access periods have their own form.
+        return redirect("equipment:book_range", instrument.pk)
     enterprises = selectors.booking_organizations(request.user, instrument)
     first = enterprises.first()
     if first is None:
@@ -162,6 +166,57 @@ def _slot_shown(request, form):
 
 
 @login_required
+def book_range(request, instrument_id):
+    """Book a resource that is not hourly: a campaign of days, a lease of months, an access period."""
+    instrument = selectors.instrument_for_booking_or_404(instrument_id)
+    if instrument.is_hourly:
+        return redirect("equipment:book", instrument.pk)
+    organizations = selectors.booking_organizations(request.user, instrument)
+    first = organizations.first()
+    if first is None:
+        messages.error(request, _("Enterprise buyers and institute researchers can book instruments."))
+        return redirect(instrument.url or "/")
+    initial = {key: request.GET[key] for key in ("first_day", "last_day", "months", "seats") if request.GET.get(key)}
+    form = RangeBookingForm(request.POST or None, enterprises=organizations, instrument=instrument, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            booking = services.request_range_booking(
+                instrument=instrument,
+                user=request.user,
+                organization=data["enterprise"],
+                first_day=data["first_day"],
+                last_day=data.get("last_day"),
+                months=data.get("months"),
+                seats=data.get("seats") or 1,
+                purpose=data["purpose"],
+                charge_code=data.get("charge_code", ""),
+            )
+        except (ValidationError, PermissionDenied) as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Your booking request is recorded."))
+            return redirect("equipment:booking", booking.pk)
+    opening_hours = list(instrument.opening_hours.all())
+    prices = []
+    for org in organizations:
+        tier = tier_for(org, instrument)
+        rate = tier_rate(instrument, tier)
+        prices.append((org, RateTier(tier), rate, units.unit_price(instrument, rate, opening_hours=opening_hours)))
+    return render(
+        request,
+        "equipment/book_range.html",
+        {
+            "instrument": instrument,
+            "form": form,
+            "prices": prices,
+            "taken": services.taken_periods(instrument),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
 def my_bookings(request):
     bookings = selectors.bookings_of_buyer(request.user)
     status = request.GET.get("status", "")
@@ -200,7 +255,7 @@ def _usage_context(booking, user, *, staff=False):
         ),
         "can_check_in": may and services.can_check_in_now(booking),
         "can_check_out": may and services.can_check_out_now(booking),
-        "check_in_opens": services.check_in_opens(booking),
+        "check_in_opens": services.check_in_opens(booking) if services.checks_in(booking) else None,
     }
 
 

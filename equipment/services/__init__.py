@@ -8,6 +8,7 @@
   announcements of qualifications;
 - `waitlist`: waiting for a taken slot, offers of freed slots first come first served, lapses;
 - `usage`: check-in and check-out, overruns and their charge, no-shows detected after the grace period;
+- `ranges`: booking resources that are not hourly (days, months, access periods with seats);
 - `shared`: the row locks and the facility-manager check.
 
 This package exports what views, models, hooks, the payable adapter, demo seeding and other apps call.
@@ -26,6 +27,7 @@ from .bookings import (
     release_unpaid_booking,
     request_booking,
 )
+from .ranges import quote, request_range_booking, taken_periods
 from .rules import (
     add_blackout,
     bookings_broken_by_change,
@@ -52,6 +54,7 @@ from .usage import (
     check_in,
     check_in_opens,
     check_out,
+    checks_in,
     detect_no_shows,
     may_check_in_out,
     overrun_paid,
@@ -72,6 +75,7 @@ __all__ = [
     "cancellation_deadline",
     "check_in",
     "check_in_opens",
+    "checks_in",
     "check_out",
     "complete_booking",
     "confirm_booking",
@@ -89,15 +93,18 @@ __all__ = [
     "page_change_blockers",
     "page_has_bookings",
     "record_training_result",
+    "quote",
     "reject_booking",
     "release_unpaid_booking",
     "remove_blackout",
     "request_booking",
+    "request_range_booking",
     "request_training",
     "reset_calendar_token",
     "revoke_qualification",
     "rules_change_message",
     "schedule_training",
     "slot_freed",
+    "taken_periods",
     "training_rate",
 ]

@@ -56,8 +56,13 @@ def _email_context(booking):
         "instrument": display(instrument),
         "institute": display(booking.institute),
         "enterprise": display(booking.organization),
-        "start": start.strftime("%Y-%m-%d %H:%M"),
-        "end": end.strftime("%H:%M") if start.date() == end.date() else end.strftime("%Y-%m-%d %H:%M"),
+        "start": start.strftime("%Y-%m-%d %H:%M") if booking.is_hourly else f"{booking.first_day:%Y-%m-%d}",
+        "end": (
+            (end.strftime("%H:%M") if start.date() == end.date() else end.strftime("%Y-%m-%d %H:%M"))
+            if booking.is_hourly
+            else f"{booking.last_day:%Y-%m-%d}"
+        ),
+        "when": booking.when,
         "price": str(booking.price_amount),
         "currency": booking.currency,
         "status": booking.status,
@@ -81,15 +86,26 @@ def _notify_managers(booking, name):
 # --- bookings ----------------------------------------------------------------------------------------
 
 
-def parse_hours(value) -> Decimal:
+def usage_limit(booking) -> Decimal:
+    """The most actual hours one booking may record: 24, or its whole period for a campaign, lease or
+    access period longer than a day."""
+    span = Decimal((booking.end - booking.start).total_seconds()) / Decimal(3600)
+    return max(MAX_USAGE_HOURS, span.quantize(Decimal("0.01")))
+
+
+def parse_hours(value, limit=MAX_USAGE_HOURS) -> Decimal:
     try:
         hours = Decimal(str(value).strip())
     except (InvalidOperation, TypeError, ValueError):
         raise ValidationError({"hours": _("Enter the actual hours as a number, e.g. 2.5.")}) from None
     if not hours.is_finite() or hours <= 0:
         raise ValidationError({"hours": _("Actual hours must be more than zero.")})
-    if hours > MAX_USAGE_HOURS:
-        raise ValidationError({"hours": _("Actual hours cannot exceed 24 for one booking.")})
+    if hours > limit:
+        if limit == MAX_USAGE_HOURS:
+            raise ValidationError({"hours": _("Actual hours cannot exceed 24 for one booking.")})
+        raise ValidationError(
+            {"hours": _("Actual hours cannot exceed %(n)s for this booking.") % {"n": f"{limit.normalize():f}"}}
+        )
     return hours.quantize(Decimal("0.01"))
 
 
@@ -148,6 +164,9 @@ def request_booking(
     instrument = lock_instrument(instrument)
     if not instrument.live or instrument.institute_id is None:
         raise ValidationError(_("This instrument is not open for booking."))
+    if not instrument.is_hourly:
+        # Days, months and access periods are booked by services.ranges.
+        raise ValidationError(_("This resource is booked by the day, month or access period, not by the hour."))
     waitlist.claim(instrument, user, start, end, now)
     limit = settings.BOOKING_MAX_OPEN_REQUESTS_PER_INSTRUMENT
     if limit and open_requests_count(instrument, organization, now=now, user=user) >= limit:
@@ -298,8 +317,8 @@ def confirm_booking(booking, *, actor, reference="") -> Booking:
 def complete_booking(booking, *, actor, hours, note="", now=None) -> Booking:
     """Close a confirmed booking that has started, with the actual hours of use (a UsageRecord)."""
     now = now or timezone.now()
-    hours = parse_hours(hours)
     booking = lock_booking(booking)
+    hours = parse_hours(hours, usage_limit(booking))
     require_manager(actor, booking)
     _require(booking, [BookingStatus.CONFIRMED], _("completed"))
     if booking.start > now:

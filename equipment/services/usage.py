@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from marketplace.core.money import quantize
 
 from .. import availability, selectors
-from ..models import Booking, BookingMode, BookingStatus, Overrun, OverrunPolicy
+from ..models import Booking, BookingMode, BookingStatus, BookingUnit, Overrun, OverrunPolicy
 from . import bookings
 from .shared import lock_booking
 
@@ -42,6 +42,15 @@ def may_check_in_out(user, booking) -> bool:
     return booking.instrument.booking_mode == BookingMode.SELF_SERVICE and user.pk == booking.user_id
 
 
+# Use that begins and ends at the instrument: hours and day campaigns. A lease (month) or an access period
+# (a data set, compute seats) has no check-in, no check-out and no no-show; the facility records its usage.
+CHECKED_UNITS = (BookingUnit.HOUR, BookingUnit.DAY)
+
+
+def checks_in(booking) -> bool:
+    return booking.unit in CHECKED_UNITS
+
+
 def check_in_opens(booking):
     return booking.start - timedelta(minutes=booking.instrument.check_in_early_minutes)
 
@@ -54,7 +63,8 @@ def can_check_in_now(booking, now=None) -> bool:
     """A confirmed booking, not yet checked in, within its check-in window."""
     now = now or timezone.now()
     return (
-        booking.status == BookingStatus.CONFIRMED
+        checks_in(booking)
+        and booking.status == BookingStatus.CONFIRMED
         and booking.checked_in_at is None
         and check_in_opens(booking) <= now < booking.end
     )
@@ -83,6 +93,8 @@ def check_in(booking, *, actor, now=None) -> Booking:
     _require_right(actor, booking)
     if booking.status == BookingStatus.CONFIRMED and booking.checked_in_at is not None:
         return booking  # a double click: already checked in
+    if not checks_in(booking):
+        raise ValidationError(_("A lease or an access period is not checked in; the facility records its usage."))
     if booking.status != BookingStatus.CONFIRMED:
         raise ValidationError(
             _("Only a confirmed booking can be checked in; this one is %(status)s.")
@@ -179,7 +191,9 @@ def no_show_candidates(now=None):
     period has passed is checked per booking: it differs by instrument)."""
     now = now or timezone.now()
     return (
-        Booking.objects.filter(status__in=NO_SHOW_STATUSES, checked_in_at__isnull=True, start__lt=now)
+        Booking.objects.filter(
+            status__in=NO_SHOW_STATUSES, checked_in_at__isnull=True, start__lt=now, unit__in=CHECKED_UNITS
+        )
         .select_related("instrument")
         .order_by("start", "pk")
     )
@@ -191,7 +205,12 @@ def detect_no_show(booking, *, now=None) -> bool:
     period. Returns whether it was marked (a booking that moved on meanwhile is left as it is)."""
     now = now or timezone.now()
     booking = lock_booking(booking)
-    if booking.status not in NO_SHOW_STATUSES or booking.checked_in_at is not None or now < no_show_after(booking):
+    if (
+        booking.status not in NO_SHOW_STATUSES
+        or booking.checked_in_at is not None
+        or not checks_in(booking)
+        or now < no_show_after(booking)
+    ):
         return False
     bookings.record_no_show(booking, actor=None, now=now, note=_("Not checked in within the grace period."))
     return True

@@ -114,6 +114,10 @@ def _side(tag, institute_names, enterprise_names, days_ahead):
         title_en=f"Self-service instrument {tag}",
         booking_mode=BookingMode.SELF_SERVICE,
     )
+    # A resource booked by access period with seats (equipment/units.py).
+    access_resource = make_instrument(
+        institute, title=f"数据集 {tag}", title_en=f"Data set {tag}", booking_unit="access", seats=8
+    )
     training_request = equipment_services.request_training(
         instrument=self_service,
         user=people.buyer,
@@ -234,6 +238,7 @@ def _side(tag, institute_names, enterprise_names, days_ahead):
         blackout=blackout,
         calendar_token=calendar_token,
         self_service=self_service,
+        access_resource=access_resource,
         training_request=training_request,
         waitlist_entry=waitlist_entry,
         result=result,

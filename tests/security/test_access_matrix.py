@@ -131,6 +131,18 @@ def _enterprise_of(world, role):
     return world.y.enterprise if role == "buyer_b" else world.x.enterprise
 
 
+def _range_booking_payload(world, role):
+    first = timezone.localdate() + timedelta(days=6)
+    return {
+        "enterprise": _enterprise_of(world, role).pk,
+        "first_day": first.isoformat(),
+        "last_day": (first + timedelta(days=1)).isoformat(),
+        "seats": "1",
+        "purpose": "matrix booking",
+        "charge_code": "MATRIX-1",
+    }
+
+
 def _booking_payload(world, role):
     start, end = slot(days_ahead=6, hour=15)
     return {
@@ -292,6 +304,22 @@ MATRIX = [
         get=expect(E404),
         post=expect(E404),
         payload=_booking_payload,
+    ),
+    # units: a resource booked by access period (days and seats), with the same bookers as an instrument.
+    Entry(
+        "equipment:book_range",
+        kwargs=lambda w: {"instrument_id": w.x.access_resource.pk},
+        get=expect(NOOP, buyer_a=OK, buyer_b=BLIND, researcher_x=OK, manager_x=OK, researcher_y=BLIND),
+        post=expect(NOOP, buyer_a=OK, buyer_b=OK, researcher_x=OK, manager_x=OK, researcher_y=OK),
+        payload=_range_booking_payload,
+    ),
+    Entry(
+        "equipment:book_range",
+        label="equipment:book_range (draft instrument)",
+        kwargs=lambda w: {"instrument_id": w.x.draft_instrument.pk},
+        get=expect(E404),
+        post=expect(E404),
+        payload=_range_booking_payload,
     ),
     Entry("equipment:my_bookings", get=SIGNED_IN_LIST),
     Entry("equipment:booking", kwargs=lambda w: {"pk": w.x.booking_requested.pk}, get=only(OK, "buyer_a")),
