@@ -22,7 +22,8 @@ def under_way(instrument, buyer, enterprise, manager):
     services.approve_booking(booking, actor=manager)
     services.confirm_booking(booking, actor=manager, reference="INV-E2E")
     now = timezone.now().replace(microsecond=0)
-    Booking.objects.filter(pk=booking.pk).update(start=now - timedelta(minutes=10), end=now + timedelta(minutes=50))
+    start, end = now - timedelta(minutes=10), now + timedelta(minutes=50)
+    Booking.objects.filter(pk=booking.pk).update(start=start, end=end, blocked_start=start, blocked_end=end)
     booking.refresh_from_db()
     return booking
 

@@ -44,7 +44,10 @@ def confirmed(instrument, user, organization, manager, *, start=None, minutes=60
     if not booking.by_internal_charge:
         services.confirm_booking(booking, actor=manager, reference="INV-1")
     start = start or ok_start
-    Booking.objects.filter(pk=booking.pk).update(start=start, end=start + timedelta(minutes=minutes), hourly_rate=rate)
+    end = start + timedelta(minutes=minutes)
+    Booking.objects.filter(pk=booking.pk).update(
+        start=start, end=end, blocked_start=start, blocked_end=end, hourly_rate=rate
+    )
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CONFIRMED
     return booking

@@ -144,7 +144,8 @@ def _side(tag, institute_names, enterprise_names, days_ahead):
         )
         equipment_services.approve_booking(made, actor=people.manager)
         equipment_services.confirm_booking(made, actor=people.manager, reference="PO-2")
-        fields = {"start": start, "end": start + timedelta(minutes=minutes)}
+        end = start + timedelta(minutes=minutes)
+        fields = {"start": start, "end": end, "blocked_start": start, "blocked_end": end}
         if checked_in:
             fields.update(checked_in_at=start, checked_in_by=people.buyer)
         Booking.objects.filter(pk=made.pk).update(**fields)
