@@ -254,7 +254,7 @@ def day_starts(day, opening_hours, step):
 
 
 def cell_for(instrument, day, minute, *, now, opening_hours, blackouts, busy, mine=(), qualified_until=NOT_CHECKED,
-             held=()):  # fmt: skip
+             held=(), refusal=""):  # fmt: skip
     """The state of the grid cell starting at `minute` of `day` (on the day's slot grid) for one user:
     past, blackout, mine (the user's own booking), busy, unavailable (booking_errors for the shortest
     booking from there is not empty: `reason` says why) or free (a booking may start there now)."""
@@ -275,13 +275,15 @@ def cell_for(instrument, day, minute, *, now, opening_hours, blackouts, busy, mi
     )  # fmt: skip
     if instrument.max_booking_minutes < min_length(instrument):
         errors.append(_("No booking length fits the slot steps."))
+    if refusal:  # a reason that holds whenever the user books (too many open requests)
+        errors.append(refusal)
     if errors:
         return Cell(day, start, "unavailable", " ".join(str(e) for e in errors), end)
     return Cell(day, start, "free", "", end)
 
 
 def week_grid(instrument, week_start, *, now, opening_hours, blackouts, busy, mine=(), qualified_until=NOT_CHECKED,
-              held=()):  # fmt: skip
+              held=(), refusal=""):  # fmt: skip
     """(days, rows) of a week: rows of (time, [Cell per day]), one row for every start on the slot grid
     of some day of the week (steps counted from each opening time), "closed" where that day has no such
     start. Never says who booked; `mine` are the (start, end) of the viewer's own bookings."""
@@ -308,6 +310,7 @@ def week_grid(instrument, week_start, *, now, opening_hours, blackouts, busy, mi
                     mine=mine,
                     qualified_until=qualified_until,
                     held=held,
+                    refusal=refusal,
                 )  # fmt: skip
             )
         rows.append((t, cells))

@@ -3,10 +3,11 @@
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from marketplace.accounts import selectors as account_selectors
 from marketplace.accounts.models import Membership, Organization, Role
@@ -298,8 +299,9 @@ def availability_for(instrument, user, start, end, *, now=None, held=True, split
 def _calendar_data(instrument, user, start, end, now):
     """availability_for as the calendar shows it to `user` (anyone): their own bookings apart, their
     qualification checked only when they may book at all."""
-    may_book = bool(user is not None and user.is_authenticated and booking_organizations(user, instrument).exists())
-    return may_book, availability_for(
+    organizations = list(booking_organizations(user, instrument)) if user is not None else []
+    may_book = bool(organizations)
+    data = availability_for(
         instrument,
         user if may_book else None,
         start,
@@ -308,6 +310,26 @@ def _calendar_data(instrument, user, start, end, now):
         split_mine=may_book,
         qualification=may_book,
     )
+    limit = settings.BOOKING_MAX_OPEN_REQUESTS_PER_INSTRUMENT
+    if may_book and limit and all(_open_requests(instrument, org, user, now) >= limit for org in organizations):
+        data["refusal"] = ngettext(
+            "You already have %(n)d open request for this instrument: wait until it is confirmed, or cancel it.",
+            "You already have %(n)d open requests for this instrument: wait until one is confirmed, or cancel one.",
+            limit,
+        ) % {"n": limit}
+    return may_book, data
+
+
+def _open_requests(instrument, organization, user, now):
+    """As services.open_requests_count: requested or approved, not yet ended; an enterprise's all, an
+    institute user's own."""
+    mine = {"enterprise": organization} if organization.is_enterprise else {"organization": organization, "user": user}
+    return Booking.objects.filter(
+        instrument=instrument,
+        status__in=(BookingStatus.REQUESTED, BookingStatus.APPROVED),
+        end__gt=now,
+        **mine,
+    ).count()
 
 
 def _midnight(day):

@@ -87,4 +87,10 @@ def test_keyboard_reaches_a_cell_link(browser_page, language, half_past, buyer):
     assert focused and "/equipment/book/" in focused
     page.keyboard.press("Enter")
     page.get_by_role("button", name=text(language, "申请该时段", "Request this slot")).wait_for()
-    assert page.get_by_label(text(language, "开始时间", "From")).input_value().endswith(":30")
+    start_field = page.get_by_label(text(language, "开始时间", "From"))
+    assert start_field.input_value().endswith(":30")
+    # The end is a list of the valid ends; another start makes it a plain time field.
+    assert page.locator("select#id_end_time").count() == 1
+    start_field.fill("10:30")
+    start_field.dispatch_event("change")
+    assert page.locator("input#id_end_time[type=time]").count() == 1

@@ -165,13 +165,22 @@ def half_past(institute):
     return make_instrument(institute, hours=[(d, time(8, 30), time(17, 30)) for d in range(7)])
 
 
+def two_weeks(client, instrument):
+    """This week's page and the next (on a Sunday, the notice leaves nothing to book this week)."""
+    monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
+    return "".join(
+        client.get(f"{instrument.url}?week={week.isoformat()}").content.decode()
+        for week in (monday, monday + timedelta(days=7))
+    )
+
+
 def links(html, instrument):
     return [unescape(m) for m in re.findall(rf'href="(/equipment/book/{instrument.pk}/\?[^"]+)"', html)]
 
 
 def test_week_links_prefill_start_and_the_shortest_end(client, buyer, half_past):
     client.force_login(buyer)
-    html = client.get(half_past.url).content.decode()
+    html = two_weeks(client, half_past)
     found = links(html, half_past)
     assert found
     for url in found:
@@ -185,7 +194,7 @@ def test_week_links_prefill_start_and_the_shortest_end(client, buyer, half_past)
 
 
 def test_anonymous_visitors_see_no_booking_links(client, half_past):
-    html = client.get(half_past.url).content.decode()
+    html = two_weeks(client, half_past)
     assert not links(html, half_past) and "slot-free" in html
 
 
@@ -254,6 +263,17 @@ def test_bad_calendar_queries_are_no_error(client, half_past, query):
 def test_calendar_labels_in_chinese(client, buyer, half_past):
     client.cookies["language"] = "zh-hans"
     client.force_login(buyer)
-    html = client.get(half_past.url).content.decode()
-    assert "预约" in html and "月" in html
-    assert "not bookable" not in html and "Book " not in html
+    html = two_weeks(client, half_past)
+    assert ">空闲</a>" in html and 'aria-label="预约 ' in html and ">不可预约</span>" in html
+    assert ">月</a>" in html
+    assert "not bookable" not in html and 'aria-label="Book ' not in html
+
+
+def test_no_links_once_the_open_requests_are_used_up(client, settings, buyer, half_past, book):
+    settings.BOOKING_MAX_OPEN_REQUESTS_PER_INSTRUMENT = 1
+    client.force_login(buyer)
+    assert links(two_weeks(client, half_past), half_past)
+    book(*slot(days_ahead=5, hour=10, minute=30), target=half_past)
+    html = two_weeks(client, half_past)
+    assert not links(html, half_past)
+    assert "You already have 1 open request for this instrument" in html
