@@ -94,3 +94,19 @@ def test_keyboard_reaches_a_cell_link(browser_page, language, half_past, buyer):
     start_field.fill("10:30")
     start_field.dispatch_event("change")
     assert page.locator("input#id_end_time[type=time]").count() == 1
+
+
+def test_month_view_leads_to_a_week_with_links(browser_page, language, half_past, buyer):
+    page = browser_page
+    sign_in(page, language, buyer.email)
+    page.goto(page.base_url + half_past.url)
+    page.get_by_role("link", name=text(language, "月", "Month"), exact=True).click()
+    page.locator("table.month-calendar").wait_for()
+    days = page.locator("table.month-calendar a")
+    if days.count() == 0:  # the last day of a month: nothing left to book in it
+        page.get_by_role("link", name=text(language, "下个月", "Next month")).click()
+    label = days.first.get_attribute("aria-label")
+    assert text(language, "起可预约", "bookable from") in label
+    days.first.click()
+    page.locator(CELL_LINKS).first.wait_for()
+    assert page.get_by_role("link", name=text(language, "月", "Month"), exact=True).is_visible()
