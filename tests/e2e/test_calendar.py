@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from equipment.models import Booking, BookingStatus
 from tests.e2e.conftest import sign_in, text
+from tests.e2e.test_accessibility import axe_page, serious_violations  # noqa: F401 - axe_page is a fixture
 from tests.equipment.conftest import make_instrument
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -43,7 +44,7 @@ def test_first_linked_cell_books_with_start_and_end_filled_in(browser_page, lang
     first = page.locator(CELL_LINKS).first
     assert first.inner_text().strip() == text(language, "空闲", "free")
     label = first.get_attribute("aria-label")
-    assert label.startswith(text(language, "预约", "Book ")), label
+    assert label.startswith(text(language, "空闲: 预约", "free: Book ")), label  # the visible text first
     assert page.get_by_role("link", name=text(language, "月", "Month")).is_visible()
 
     first.click()
@@ -110,3 +111,12 @@ def test_month_view_leads_to_a_week_with_links(browser_page, language, half_past
     days.first.click()
     page.locator(CELL_LINKS).first.wait_for()
     assert page.get_by_role("link", name=text(language, "月", "Month"), exact=True).is_visible()
+
+
+def test_the_calendar_has_no_serious_accessibility_violations(axe_page, language, half_past, buyer):  # noqa: F811
+    """For a booker (links, own bookings, reasons) in the week and the month view."""
+    page = axe_page
+    sign_in(page, language, buyer.email)
+    for query in ("", "?view=month"):
+        page.goto(page.base_url + half_past.url + query)
+        assert serious_violations(page, ".table-wrap") == [], (language, query)
