@@ -268,7 +268,7 @@ def cell_for(instrument, day, minute, *, now, opening_hours, blackouts, busy, mi
     if any(overlaps(start, step_end, s, e) for s, e in mine):
         return Cell(day, start, "mine", _("Your booking."))
     if any(overlaps(start, step_end, s, e) for s, e in busy):
-        return Cell(day, start, "busy", slot_taken_message())
+        return Cell(day, start, "busy", slot_taken_message(), end)
     errors = booking_errors(
         instrument, start, end, now=now, opening_hours=opening_hours, blackouts=blackouts,
         busy=list(busy) + list(mine), qualified_until=qualified_until, held=held,

@@ -206,6 +206,9 @@ def test_own_bookings_are_marked_for_their_booker_only(client, buyer, other_buye
     client.force_login(other_buyer)
     html = client.get(half_past.url + week).content.decode()
     assert "slot-mine" not in html and "slot-busy" in html
+    # The busy cell offers the waitlist for the shortest booking from there.
+    day = availability.local(booking.start).date().isoformat()
+    assert f"/waitlist/{half_past.pk}/join/?date={day}&amp;start=10:30&amp;end=11:30" in html
 
 
 def test_the_form_offers_only_valid_ends(client, buyer, half_past, book, other_buyer, other_enterprise):
