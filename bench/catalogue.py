@@ -405,7 +405,7 @@ def load_bookings(target, rng):
     columns = (
         'instrument_id, institute_id, enterprise_id, user_id, start, "end", status, purpose, tier, hourly_rate, '
         "subsidy_percent, hours, price_amount, currency, confirmation_reference, note, created_at, updated_at, "
-        "organization_id, charge_code"
+        "organization_id, charge_code, kind, unit, seats, blocked_start, blocked_end"
     )
     bar = progress(target, "bookings", have)
     # Slot k of an instrument: future slots on distinct days ahead, past ones on distinct days behind.
@@ -441,6 +441,8 @@ def load_bookings(target, rng):
                             hours=r[11],
                             price_amount=r[12],
                             currency=r[13],
+                            blocked_start=r[4],
+                            blocked_end=r[5],
                         )
                         for r in rows
                     ],
@@ -468,6 +470,7 @@ def load_bookings(target, rng):
                 (
                     pk, institute_id, enterprise_id, user_id, start, end, status, "bench", "enterprise",
                     rate, Decimal(0), Decimal(hours), price, "CNY", "", "", now, now, enterprise_id, "",
+                    "use", "hour", 1, start, end,
                 )
             )  # fmt: skip
             have += 1

@@ -94,7 +94,7 @@ from equipment.models import BookingMode, InstrumentPage
 from marketplace.accounts.models import Membership, Role
 mgr = Membership.objects.get(user__email=MANAGER_EMAIL, role=Role.FACILITY_MANAGER)
 ent = Membership.objects.get(user__email=BUYER_EMAIL, role=Role.BUYER).organization
-candidates = InstrumentPage.objects.live().filter(institute=mgr.organization).exclude(
+candidates = InstrumentPage.objects.live().filter(institute=mgr.organization, booking_unit="hour").exclude(
     booking_mode=BookingMode.SELF_SERVICE).order_by("pk")
 for page in selectors.attach_next_free_slots(candidates):
     if page.next_free_slot:

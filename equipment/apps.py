@@ -13,10 +13,11 @@ class EquipmentConfig(AppConfig):
 
         from . import charges, ledger, navigation
         from .models import Blackout, Booking, InstrumentPage, OpeningHours
-        from .payable import BookingPayable
+        from .payable import BookingPayable, OverrunPayable
 
         ledger.register()
         register(BookingPayable())
+        register(OverrunPayable())
         navigation.register()
         charges.register()
         # What the public catalogue counts or offers as facets, and what changes free and busy times.

@@ -11,7 +11,7 @@ from marketplace.core.money import format_money
 from marketplace.payments import statements
 
 from . import selectors
-from .models import RateTier
+from .models import Overrun, RateTier
 
 
 def statement_section(institute, start, end):
@@ -37,6 +37,23 @@ def statement_section(institute, start, end):
                 format_money(b.price_amount, b.currency),
             ]
         )
+        overrun = _internal_overrun(b)
+        if overrun is not None:
+            # An overrun of an institute user's booking is charged under the same code (services/usage.py).
+            totals[key] = totals[key] + overrun.amount
+            rows.append(
+                [
+                    f"#{b.pk}",
+                    timezone.localtime(b.checked_out_at or b.end).strftime("%Y-%m-%d"),
+                    _("Overrun: %(minutes)s minutes") % {"minutes": overrun.minutes},
+                    b.organization.display_name,
+                    str(b.user),
+                    RateTier(b.tier).label,
+                    b.charge_code,
+                    (Decimal(overrun.charged_minutes) / Decimal(60)).quantize(Decimal("0.01")),
+                    format_money(overrun.amount, overrun.currency),
+                ]
+            )
     labels = {
         RateTier.INTERNAL: _("Internal use (own institute)"),
         RateTier.ACADEMIC: _("Academic use (other institutes)"),
@@ -61,6 +78,14 @@ def statement_section(institute, start, end):
             "or invoice payment): not part of the payments above."
         ),
     )
+
+
+def _internal_overrun(booking):
+    try:
+        overrun = booking.overrun
+    except Overrun.DoesNotExist:
+        return None
+    return overrun if overrun.status == Overrun.Status.INTERNAL else None
 
 
 def register():

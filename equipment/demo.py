@@ -16,16 +16,18 @@ from django.utils import timezone
 from cms.models import InstitutePage
 from marketplace.accounts.models import Membership, Organization, Role
 
-from . import ledger
+from . import ledger, units
 from .models import (
     Blackout,
     Booking,
     BookingMode,
     BookingStatus,
     BookingTransition,
+    BookingUnit,
     InstrumentCategory,
     InstrumentPage,
     OpeningHours,
+    Overrun,
     Qualification,
     ResourceKind,
     TrainingRequest,
@@ -306,6 +308,23 @@ CATALOGUE = [
     ("testbay", "重载试验台位", "Heavy-load test bay", SP, "physical-property", "", "", 3000000),
 ]
 
+# Resources not booked by the hour (equipment/units.py): campaigns of days with set-up and cleaning
+# buffers, leases by the month, access periods with seats. Everything else is booked by the hour.
+UNITS = {
+    "pilot-ferment": {"booking_unit": BookingUnit.DAY, "setup_buffer_hours": 8, "cleanup_buffer_hours": 4,
+                      "min_units": 2, "max_units": 14, "horizon_days": 120, "min_notice_hours": 72},
+    "pilot-spray": {"booking_unit": BookingUnit.DAY, "setup_buffer_hours": 4, "cleanup_buffer_hours": 4,
+                    "min_units": 1, "max_units": 7, "horizon_days": 120, "min_notice_hours": 48},
+    "wetlab": {"booking_unit": BookingUnit.MONTH, "min_units": 1, "max_units": 12, "horizon_days": 365,
+               "booking_mode": BookingMode.ASSISTED, "operator_per_hour": Decimal("0"), "min_notice_hours": 72},
+    "incubator": {"booking_unit": BookingUnit.MONTH, "min_units": 1, "max_units": 12, "horizon_days": 365,
+                  "booking_mode": BookingMode.ASSISTED, "operator_per_hour": Decimal("0"), "min_notice_hours": 72},
+    "material-db": {"booking_unit": BookingUnit.ACCESS, "seats": 8, "min_units": 1, "max_units": 90,
+                    "horizon_days": 180, "min_notice_hours": 24},
+    "gpu": {"booking_unit": BookingUnit.ACCESS, "seats": 8, "min_units": 1, "max_units": 30, "horizon_days": 90,
+            "min_notice_hours": 24},
+}  # fmt: skip
+
 # Which institutes list which categories first (the rest are spread round-robin).
 INSTITUTE_HINTS = {
     "east-materials": {"electron-optics", "x-ray", "spectroscopy", "thermal-analysis", "physical-property"},
@@ -391,6 +410,7 @@ def seed(progress):
         costs = _cost_model(rng, kind, price)
         mode = _mode(rng, kind)
         subsidy = rng.choice([0, 0, 10, 20])
+        unit = dict(UNITS.get(slug, {}))
         page = InstrumentPage(
             title=name,
             title_en=name_en,
@@ -420,20 +440,20 @@ def seed(progress):
             contact_name="设备主管",
             contact_email=f"instruments@{parent.organization.slug}.example.com",
             contact_phone=f"021-5{rng.randint(1000000, 9999999)}",
-            booking_mode=mode,
+            booking_mode=unit.pop("booking_mode", mode),
             auto_approve=kind in (S, D),
             slot_minutes=60 if kind != SP else 120,
             min_booking_minutes=60 if kind != SP else 240,
             max_booking_minutes={K: 420, P: 420, S: 1380, D: 60, SP: 840}[kind],
-            min_notice_hours=rng.choice([24, 48]),
-            horizon_days=90,
+            min_notice_hours=unit.pop("min_notice_hours", rng.choice([24, 48])),
+            horizon_days=unit.pop("horizon_days", 90),
             cancellation_window_hours=rng.choice([24, 48, 72]),
             enterprise_subsidy_percent=Decimal(subsidy),
             academic_subsidy_percent=Decimal(subsidy + 10),
             internal_subsidy_percent=Decimal(min(subsidy + 30, 100)),
             subsidy_basis="省科技厅大型科研仪器开放共享后补助" if subsidy else "院内科研条件经费",
             opening_hours=[OpeningHours(weekday=d, opens=o, closes=c) for d, o, c in _hours(kind)],
-            **costs,
+            **{**costs, **unit},
         )
         parent.add_child(instance=page)
         page.save_revision().publish()
@@ -441,6 +461,7 @@ def seed(progress):
 
     _seed_blackouts(progress, instruments)
     _seed_bookings(progress, instruments)
+    _seed_range_bookings(instruments)
     _seed_training_and_waitlist(instruments)
 
 
@@ -490,9 +511,11 @@ def _seed_bookings(progress, instruments):
     admin = User.objects.filter(is_superuser=True).order_by("pk").first()
     now = timezone.now()
     today = timezone.localdate()
+    # One overrun in the demo: the first completed enterprise booking of a self-service instrument.
+    overrun_shown = Overrun.objects.exists()
     for page in progress(instruments, "bookings"):
         periods = list(page.opening_hours.all())
-        if not periods:
+        if not periods or not page.is_hourly:  # days, months and seats: _seed_range_bookings
             continue
         manager = manager_by_institute.get(page.institute_id) or admin
         rng = _rng(f"bookings-{page.slug}")
@@ -568,7 +591,38 @@ def _seed_bookings(progress, instruments):
                 ledger.record(ledger.booking_confirmed(booking, at=min(start - timedelta(days=1), now)))
             if status == BookingStatus.COMPLETED:
                 actual = (booking.hours * Decimal(rng.choice(["0.75", "1.0", "1.0", "1.1"]))).quantize(Decimal("0.01"))
-                usage = UsageRecord.objects.create(booking=booking, hours=actual, recorded_by=manager)
+                # Checked in and out: by the booker on a self-service instrument, by the manager otherwise
+                # (a random stream of its own, so the rest of the demo stays as it was).
+                usage_rng = _rng(f"usage-{booking.pk}")
+                checked_in = start + timedelta(minutes=usage_rng.choice([-5, 0, 3, 8]))
+                overrun_here = not overrun_shown and not internal and page.booking_mode == BookingMode.SELF_SERVICE
+                if overrun_here:
+                    checked_out = end + timedelta(minutes=40)
+                else:
+                    checked_out = min(checked_in + timedelta(minutes=int(actual * 60)), end)
+                if checked_out > checked_in:
+                    actual = (Decimal((checked_out - checked_in).total_seconds()) / Decimal(3600)).quantize(
+                        Decimal("0.01")
+                    )
+                    who = membership.user if page.booking_mode == BookingMode.SELF_SERVICE else manager
+                    Booking.objects.filter(pk=booking.pk).update(
+                        checked_in_at=checked_in,
+                        checked_in_by=who,
+                        checked_out_at=checked_out,
+                        checked_out_by=who,
+                    )
+                    usage = UsageRecord.objects.create(
+                        booking=booking,
+                        hours=actual,
+                        recorded_by=who,
+                        started_at=checked_in,
+                        ended_at=checked_out,
+                    )
+                else:
+                    usage = UsageRecord.objects.create(booking=booking, hours=actual, recorded_by=manager)
+                if overrun_here:
+                    _seed_overrun(booking, page, checked_out)
+                    overrun_shown = True
                 ledger.record(ledger.booking_completed(booking, at=end))
                 ledger.record(ledger.usage_recorded(usage))
         if page.booking_mode == BookingMode.SELF_SERVICE:
@@ -579,6 +633,25 @@ def _seed_bookings(progress, instruments):
                     revoked_at=None,
                     defaults={"valid_until": today + timedelta(days=365), "granted_by": manager},
                 )
+
+
+def _seed_overrun(booking, page, checked_out):
+    """An overrun charged as the instrument's policy says (services/usage.py), still to be paid."""
+    from .services.usage import overrun_charge
+
+    minutes = int((checked_out - booking.end).total_seconds() // 60)
+    charged, multiplier, amount = overrun_charge(page, booking, minutes)
+    Overrun.objects.create(
+        booking=booking,
+        minutes=minutes,
+        charged_minutes=charged if amount > 0 else 0,
+        policy=page.overrun_policy,
+        hourly_rate=booking.hourly_rate,
+        multiplier=multiplier,
+        amount=amount if amount > 0 else Decimal("0.00"),
+        currency=booking.currency,
+        status=Overrun.Status.DUE if amount > 0 else Overrun.Status.NOT_CHARGED,
+    )
 
 
 def _seed_training_and_waitlist(instruments):
@@ -592,7 +665,7 @@ def _seed_training_and_waitlist(instruments):
     if len(buyers) < 4:
         return
     today = timezone.localdate()
-    self_service = [p for p in instruments if p.booking_mode == BookingMode.SELF_SERVICE][:3]
+    self_service = [p for p in instruments if p.booking_mode == BookingMode.SELF_SERVICE and p.is_hourly][:3]
     for index, page in enumerate(self_service):
         trainee = buyers[3 + index % max(len(buyers) - 3, 1)]
         if not Qualification.objects.filter(instrument=page, user=trainee.user, revoked_at=None).exists():
@@ -612,6 +685,7 @@ def _seed_training_and_waitlist(instruments):
         )
     taken = Booking.objects.filter(
         instrument__in=instruments,
+        unit=BookingUnit.HOUR,
         status__in=[BookingStatus.REQUESTED, BookingStatus.APPROVED, BookingStatus.CONFIRMED],
         start__gt=timezone.now() + timedelta(days=3),
     ).order_by("start", "pk")[:3]
@@ -624,3 +698,107 @@ def _seed_training_and_waitlist(instruments):
             end=booking.end,
             status=WaitlistEntry.Status.WAITING,
         )
+
+
+# (first day from today, last day or months, seats, status) of the demo bookings of each resource not booked
+# by the hour: one used in the past, the others coming.
+RANGE_BOOKINGS = {
+    BookingUnit.DAY: [(-40, -37, 1, BookingStatus.COMPLETED), (10, 12, 1, BookingStatus.CONFIRMED),
+                      (20, 24, 1, BookingStatus.REQUESTED)],
+    BookingUnit.MONTH: [(-20, 2, 1, BookingStatus.CONFIRMED), (50, 3, 1, BookingStatus.REQUESTED)],
+    BookingUnit.ACCESS: [(-20, -10, 2, BookingStatus.COMPLETED), (5, 25, 3, BookingStatus.CONFIRMED),
+                         (8, 14, 2, BookingStatus.REQUESTED), (10, 12, 1, BookingStatus.APPROVED)],
+}  # fmt: skip
+
+
+def _seed_range_bookings(instruments):
+    """A few bookings of each campaign line, leased space and shared access resource, written directly (past
+    ones cannot pass the notice rule) with the blocked range and the price the booking service gives."""
+    buyers = list(
+        Membership.objects.filter(role=Role.BUYER, organization__kind=Organization.Kind.ENTERPRISE)
+        .select_related("user", "organization")
+        .order_by("user__email")
+    )
+    if not buyers:
+        return
+    manager_by_institute = {
+        m.organization_id: m.user
+        for m in Membership.objects.filter(role__in=[Role.FACILITY_MANAGER, Role.TTO_OFFICER]).order_by("-role")
+    }
+    today = timezone.localdate()
+    now = timezone.now()
+    for page in instruments:
+        if page.is_hourly:
+            continue
+        manager = manager_by_institute.get(page.institute_id)
+        opening_hours = list(page.opening_hours.all())
+        for index, (offset, extent, seats, status) in enumerate(RANGE_BOOKINGS[page.booking_unit]):
+            first = today + timedelta(days=offset)
+            if page.booking_unit == BookingUnit.MONTH:
+                start, end, length = units.period(page, first, months=extent)
+            else:
+                start, end, length = units.period(page, first, last_day=today + timedelta(days=extent))
+            if Booking.objects.filter(instrument=page, start=start).exists():
+                continue
+            blocked_start, blocked_end = units.blocked_range(page, start, end)
+            if Blackout.objects.filter(instrument=page, start__lt=blocked_end, end__gt=blocked_start).exists():
+                continue
+            if status == BookingStatus.COMPLETED and end > now:
+                status = BookingStatus.CONFIRMED
+            membership = buyers[index % len(buyers)]
+            tier = tier_for(membership.organization, page)
+            rate = tier_rate(page, tier)
+            hours = units.billed_hours(page, length, seats=seats, opening_hours=opening_hours)
+            booking = Booking.objects.create(
+                instrument=page,
+                institute_id=page.institute_id,
+                enterprise=membership.organization,
+                organization=membership.organization,
+                user=membership.user,
+                start=start,
+                end=end,
+                unit=page.booking_unit,
+                seats=seats if page.is_shared else 1,
+                blocked_start=blocked_start,
+                blocked_end=blocked_end,
+                status=status,
+                purpose=rng_purpose(page.booking_unit),
+                tier=tier,
+                hourly_rate=rate,
+                subsidy_percent=page.subsidy_percent(tier),
+                hours=hours,
+                price_amount=price_for(rate, hours),
+                currency=page.currency,
+                confirmation_reference="INV-DEMO"
+                if status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
+                else "",
+            )
+            path = {
+                BookingStatus.REQUESTED: ["requested"],
+                BookingStatus.APPROVED: ["requested", "approved"],
+                BookingStatus.CONFIRMED: ["requested", "approved", "confirmed"],
+                BookingStatus.COMPLETED: ["requested", "approved", "confirmed", "completed"],
+            }[status]
+            previous = ""
+            for step in path:
+                BookingTransition.objects.create(
+                    booking=booking,
+                    from_status=previous,
+                    to_status=step,
+                    actor=membership.user if step == "requested" else manager,
+                )
+                previous = step
+            if "confirmed" in path:
+                ledger.record(ledger.booking_confirmed(booking, at=min(start - timedelta(days=1), now)))
+            if status == BookingStatus.COMPLETED:
+                usage = UsageRecord.objects.create(booking=booking, hours=booking.hours, recorded_by=manager)
+                ledger.record(ledger.booking_completed(booking, at=end))
+                ledger.record(ledger.usage_recorded(usage))
+
+
+def rng_purpose(unit):
+    return {
+        BookingUnit.DAY: "中试放大批次 / pilot scale-up campaign",
+        BookingUnit.MONTH: "初创团队实验室租用 / start-up lab lease",
+        BookingUnit.ACCESS: "模型训练与数据分析 / model training and data analysis",
+    }[unit]

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .models import Blackout
+from .models import MAX_SEATS, MAX_UNITS, Blackout, BookingUnit
 
 
 def _aware(day, t):
@@ -83,6 +83,41 @@ class BookingForm(SlotForm):
         return self.only_enterprise or self.cleaned_data.get("enterprise")
 
 
+class RangeBookingForm(BookingForm):
+    """A booking of a resource that is not hourly (units.py): a first and last day (day unit, access period
+    with seats) or a first day and a number of months (a lease)."""
+
+    field_order = ["enterprise", "first_day", "last_day", "months", "seats", "purpose", "charge_code"]
+    first_day = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
+    last_day = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    months = forms.IntegerField(label=_("Months"), min_value=1, max_value=MAX_UNITS, initial=1)
+    seats = forms.IntegerField(label=_("Seats"), min_value=1, max_value=MAX_SEATS, initial=1)
+
+    def __init__(self, *args, instrument, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("date", "start_time", "end_time"):
+            del self.fields[name]
+        unit = instrument.booking_unit
+        if unit == BookingUnit.MONTH:
+            del self.fields["last_day"]
+            self.fields["first_day"].label = _("Lease starts on")
+        else:
+            del self.fields["months"]
+        if unit != BookingUnit.ACCESS:
+            del self.fields["seats"]
+        else:
+            self.fields["seats"].max_value = instrument.seats
+            self.fields["seats"].help_text = _("Up to %(n)d at once.") % {"n": instrument.seats}
+        self.order_fields(self.field_order)
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("first_day"), data.get("last_day")
+        if first and last and last < first:
+            raise forms.ValidationError(_("The last day cannot be before the first day."))
+        return data
+
+
 def _organization_label(organization):
     kind = _("enterprise") if organization.is_enterprise else _("institute")
     return f"{organization.display_name} ({kind})"
@@ -92,6 +127,15 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
 
 
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the rejection"),
+        max_length=255,
+        help_text=_("The buyer sees it on the booking and in the email."),
+        error_messages={"required": _("Give the reason for the rejection: the buyer is told it.")},
+    )
+
+
 class ConfirmForm(forms.Form):
     reference = forms.CharField(
         label=_("Invoice number"), required=False, max_length=120, help_text=_("The invoice sent to the enterprise.")
@@ -99,7 +143,8 @@ class ConfirmForm(forms.Form):
 
 
 class UsageForm(forms.Form):
-    hours = forms.DecimalField(label=_("Actual hours"), min_value=0.01, max_value=24, decimal_places=2, max_digits=5)
+    # The service bounds the hours by the booking (24, or a campaign's, lease's or access period's length).
+    hours = forms.DecimalField(label=_("Actual hours"), min_value=0.01, decimal_places=2, max_digits=7)
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
 

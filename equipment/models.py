@@ -1,6 +1,7 @@
 """Shared instruments: listings with a cost model, availability rules, qualifications and bookings."""
 
 import secrets
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -54,10 +55,25 @@ class ResourceKind(models.TextChoices):
     SPACE = "space", _("Office and lab space")
 
 
+class BookingUnit(models.TextChoices):
+    """What one booking of the resource is counted in (equipment/units.py prices each)."""
+
+    HOUR = "hour", _("By the hour")
+    DAY = "day", _("By the day (campaigns)")
+    MONTH = "month", _("By the month (lease)")
+    ACCESS = "access", _("Access period with seats")
+
+
 class BookingMode(models.TextChoices):
     SELF_SERVICE = "self_service", _("Self-service after training")
     ASSISTED = "assisted", _("Operator-assisted")
     SAMPLE = "sample", _("Sample service")
+
+
+class OverrunPolicy(models.TextChoices):
+    NONE = "none", _("Flag only, no charge")
+    SLOT = "slot", _("Charge at the booking's hourly rate, rounded up to the slot")
+    MULTIPLIER = "multiplier", _("Charge at the booking's hourly rate times the multiplier, rounded up to the slot")
 
 
 class RateTier(models.TextChoices):
@@ -94,6 +110,13 @@ MAX_BOOKING_MINUTES = 24 * 60  # a booking lies within one day's opening hours
 MAX_NOTICE_HOURS = 30 * 24
 MAX_HORIZON_DAYS = 730
 MAX_CANCELLATION_WINDOW_HOURS = 30 * 24
+# Bounds of the usage rules (check-in, no-show grace, overrun tolerance), in minutes.
+MAX_USAGE_RULE_MINUTES = 24 * 60
+MAX_OVERRUN_MULTIPLIER = Decimal("10")
+# Resources booked by the day, month or access period (equipment/units.py).
+MAX_BUFFER_HOURS = 7 * 24
+MAX_SEATS = 1000
+MAX_UNITS = 366
 
 
 RULE_FIELDS = (
@@ -115,6 +138,9 @@ class InstrumentPageForm(WagtailAdminPageForm):
         instance = self.instance
         if instance.pk is None or self.errors:
             return cleaned
+        unit_error = self._unit_change_error(cleaned)
+        if unit_error:
+            raise ValidationError(unit_error)
         proposed = _ProposedRules(pk=instance.pk)
         for name in RULE_FIELDS:
             value = cleaned.get(name, getattr(instance, name))
@@ -133,6 +159,38 @@ class InstrumentPageForm(WagtailAdminPageForm):
         if broken:
             raise ValidationError(rules_change_message(broken))
         return cleaned
+
+    def _unit_change_error(self, cleaned):
+        """The unit, buffers and seats of a resource change only while no active booking is coming: its
+        bookings were made, priced and guarded under them."""
+        saved = InstrumentPage.objects.filter(pk=self.instance.pk).first()
+        if saved is None:
+            return None
+        changed = [
+            name
+            for name in ("booking_unit", "setup_buffer_hours", "cleanup_buffer_hours", "seats")
+            if name in cleaned and cleaned[name] != getattr(saved, name)
+        ]
+        if not changed:
+            return None
+        loosening = all(
+            name in ("setup_buffer_hours", "cleanup_buffer_hours")
+            and cleaned[name] < getattr(saved, name)
+            or name == "seats"
+            and cleaned[name] > saved.seats
+            for name in changed
+        )
+        if loosening:
+            return None
+        active = Booking.objects.filter(
+            instrument_id=saved.pk, status__in=CANCELLABLE_STATUSES, end__gt=timezone.now()
+        ).count()
+        if not active:
+            return None
+        return _(
+            "The booking unit cannot change, and buffers cannot grow nor seats shrink, while %(n)s bookings are "
+            "coming. Cancel or complete them first."
+        ) % {"n": active}
 
     def _proposed_opening_hours(self):
         formset = self.formsets.get("opening_hours")
@@ -157,7 +215,7 @@ class _ProposedRules:
 
 
 class InstrumentPage(BilingualTitleMixin, Page):
-    """One shared instrument, facility, data set or space of an institute, bookable by the hour."""
+    """One shared instrument, facility, data set or space of an institute, booked by its unit (units.py)."""
 
     institute = models.ForeignKey(
         "accounts.Organization",
@@ -279,12 +337,77 @@ class InstrumentPage(BilingualTitleMixin, Page):
     )
     # Training sessions (services/training.py): charged at this hourly rate; empty means the trainee's
     # tier rate, as for any other booking.
+    # The booking unit (equipment/units.py): by the hour (the week calendar), or a range of days, months or
+    # an access period; only an access period is shared, by `seats` bookers at once.
+    booking_unit = models.CharField(
+        _("booking unit"), max_length=8, choices=BookingUnit.choices, default=BookingUnit.HOUR
+    )
+    setup_buffer_hours = models.PositiveSmallIntegerField(
+        _("set-up buffer (hours)"),
+        default=0,
+        validators=[MaxValueValidator(MAX_BUFFER_HOURS)],
+        help_text=_("Day unit: hours before a campaign in which no other campaign may run."),
+    )
+    cleanup_buffer_hours = models.PositiveSmallIntegerField(
+        _("cleaning buffer (hours)"),
+        default=0,
+        validators=[MaxValueValidator(MAX_BUFFER_HOURS)],
+        help_text=_("Day unit: hours after a campaign in which no other campaign may run."),
+    )
+    seats = models.PositiveSmallIntegerField(
+        _("seats"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_SEATS)],
+        help_text=_("Access unit: how many bookers may hold access at the same time."),
+    )
+    min_units = models.PositiveSmallIntegerField(
+        _("shortest booking (days or months)"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_UNITS)],
+        help_text=_("For the day, month and access units."),
+    )
+    max_units = models.PositiveSmallIntegerField(
+        _("longest booking (days or months)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_UNITS)],
+        help_text=_("For the day, month and access units."),
+    )
     training_hourly_rate = MoneyField(
         _("training hourly rate"),
         null=True,
         blank=True,
         validators=NON_NEGATIVE,
         help_text=_("Charged for training sessions. Leave empty to charge the trainee's usual tier rate."),
+    )
+
+    # Usage as it happens (services/usage.py): check-in, check-out, overruns, no-shows.
+    check_in_early_minutes = models.PositiveIntegerField(
+        _("check-in opens (minutes before the start)"),
+        default=15,
+        validators=[MaxValueValidator(MAX_USAGE_RULE_MINUTES)],
+    )
+    no_show_grace_minutes = models.PositiveIntegerField(
+        _("no-show after (minutes without check-in)"),
+        default=30,
+        validators=[MaxValueValidator(MAX_USAGE_RULE_MINUTES)],
+        help_text=_("A confirmed booking not checked in this long after its start is marked as a no-show."),
+    )
+    overrun_tolerance_minutes = models.PositiveIntegerField(
+        _("overrun tolerance (minutes)"),
+        default=5,
+        validators=[MaxValueValidator(MAX_USAGE_RULE_MINUTES)],
+        help_text=_("A check-out up to this long after the end is not an overrun."),
+    )
+    overrun_policy = models.CharField(
+        _("overrun policy"), max_length=16, choices=OverrunPolicy.choices, default=OverrunPolicy.SLOT
+    )
+    overrun_multiplier = models.DecimalField(
+        _("overrun multiplier"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1.50"),
+        validators=[MinValueValidator(Decimal("1")), MaxValueValidator(MAX_OVERRUN_MULTIPLIER)],
+        help_text=_("Used by the policy that charges overruns at the hourly rate times this multiplier."),
     )
 
     content_panels = Page.content_panels + [
@@ -339,6 +462,15 @@ class InstrumentPage(BilingualTitleMixin, Page):
     ]
     booking_panels = [
         FieldRowPanel([FieldPanel("booking_mode"), FieldPanel("auto_approve")]),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("booking_unit"), FieldPanel("min_units"), FieldPanel("max_units")]),
+                FieldRowPanel(
+                    [FieldPanel("setup_buffer_hours"), FieldPanel("cleanup_buffer_hours"), FieldPanel("seats")]
+                ),
+            ],
+            heading=_("Booking unit"),
+        ),
         InlinePanel("opening_hours", heading=_("Weekly opening hours"), label=_("Opening period")),
         FieldRowPanel(
             [FieldPanel("slot_minutes"), FieldPanel("min_booking_minutes"), FieldPanel("max_booking_minutes")]
@@ -347,6 +479,19 @@ class InstrumentPage(BilingualTitleMixin, Page):
             [FieldPanel("min_notice_hours"), FieldPanel("horizon_days"), FieldPanel("cancellation_window_hours")]
         ),
         FieldPanel("training_hourly_rate"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel(
+                    [
+                        FieldPanel("check_in_early_minutes"),
+                        FieldPanel("no_show_grace_minutes"),
+                        FieldPanel("overrun_tolerance_minutes"),
+                    ]
+                ),
+                FieldRowPanel([FieldPanel("overrun_policy"), FieldPanel("overrun_multiplier")]),
+            ],
+            heading=_("Check-in, check-out and overruns"),
+        ),
     ]
 
     edit_handler = TabbedInterface(
@@ -436,6 +581,32 @@ class InstrumentPage(BilingualTitleMixin, Page):
                 ),
                 name="equipment_cost_model_bounded",
             ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    check_in_early_minutes__lte=MAX_USAGE_RULE_MINUTES,
+                    no_show_grace_minutes__lte=MAX_USAGE_RULE_MINUTES,
+                    overrun_tolerance_minutes__lte=MAX_USAGE_RULE_MINUTES,
+                    overrun_policy__in=OverrunPolicy.values,
+                    overrun_multiplier__gte=1,
+                    overrun_multiplier__lte=MAX_OVERRUN_MULTIPLIER,
+                ),
+                name="equipment_usage_rules_bounded",
+            ),
+            # Only an access period is shared by several seats; buffers and lengths stay bounded.
+            models.CheckConstraint(
+                condition=models.Q(
+                    seats__gte=1,
+                    seats__lte=MAX_SEATS,
+                    setup_buffer_hours__lte=MAX_BUFFER_HOURS,
+                    cleanup_buffer_hours__lte=MAX_BUFFER_HOURS,
+                    min_units__gte=1,
+                    max_units__gte=models.F("min_units"),
+                    max_units__lte=MAX_UNITS,
+                    booking_unit__in=BookingUnit.values,
+                )
+                & (models.Q(booking_unit=BookingUnit.ACCESS) | models.Q(seats=1)),
+                name="equipment_booking_unit_valid",
+            ),
         ]
         indexes = [
             models.Index(fields=["institute", "resource_kind"], name="equipment_inst_kind"),
@@ -446,6 +617,16 @@ class InstrumentPage(BilingualTitleMixin, Page):
     @property
     def display_summary(self):
         return pick(self.summary, self.summary_en)
+
+    @property
+    def is_hourly(self):
+        """Booked by the hour in the week calendar; otherwise by a range of days or months (units.py)."""
+        return self.booking_unit == BookingUnit.HOUR
+
+    @property
+    def is_shared(self):
+        """An access period: up to `seats` bookings at once, no exclusive time."""
+        return self.booking_unit == BookingUnit.ACCESS
 
     @property
     def needs_qualification(self):
@@ -491,6 +672,11 @@ class InstrumentPage(BilingualTitleMixin, Page):
 
         context = super().get_context(request, *args, **kwargs)
         context.update(instrument_page_context(self, request))
+        if not self.is_hourly:
+            # Booked by days, months or seats (units.py): the booked periods instead of the week calendar.
+            from .services import taken_periods
+
+            context["taken"] = taken_periods(self)
         return context
 
 
@@ -663,6 +849,13 @@ class Booking(models.Model):
     )
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
+    # The unit the booking was made in (the instrument's when it was requested), the seats it holds (access
+    # periods only) and the time it keeps the resource from others: start less the set-up buffer to end
+    # plus the cleaning buffer. Active bookings of every unit but access may not overlap in that range.
+    unit = models.CharField(_("booking unit"), max_length=8, choices=BookingUnit.choices, default=BookingUnit.HOUR)
+    seats = models.PositiveSmallIntegerField(_("seats"), default=1)
+    blocked_start = models.DateTimeField(_("blocked from"))
+    blocked_end = models.DateTimeField(_("blocked until"))
     status = models.CharField(
         _("status"), max_length=16, choices=BookingStatus.choices, default=BookingStatus.REQUESTED
     )
@@ -679,6 +872,25 @@ class Booking(models.Model):
     # Institute users pay by internal charge: the project or cost-centre code charged to their institute.
     charge_code = models.CharField(_("project or cost-centre code"), max_length=64, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # Usage as it happens (services/usage.py): when the instrument was really taken and given back.
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("checked in by"),
+    )
+    checked_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
+    checked_out_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("checked out by"),
+    )
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -713,6 +925,18 @@ class Booking(models.Model):
                 ),
                 name="equipment_booking_tier_follows_organization",
             ),
+            # A check-out follows a check-in.
+            models.CheckConstraint(
+                condition=models.Q(checked_out_at__isnull=True)
+                | models.Q(checked_in_at__isnull=False, checked_out_at__gt=models.F("checked_in_at")),
+                name="equipment_booking_checkout_after_checkin",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(blocked_start__lte=models.F("start"), blocked_end__gte=models.F("end"), seats__gte=1)
+                & (models.Q(unit=BookingUnit.ACCESS) | models.Q(seats=1))
+                & models.Q(unit__in=BookingUnit.values),
+                name="equipment_booking_blocked_and_seats",
+            ),
         ]
         indexes = [
             models.Index(fields=["instrument", "start", "end"], name="equipment_booking_range"),
@@ -728,7 +952,37 @@ class Booking(models.Model):
         # before institute users booked) stays right.
         if self.organization_id is None and self.enterprise_id is not None:
             self.organization_id = self.enterprise_id
+        # Code that gives only start and end (hourly bookings) blocks exactly that time.
+        if self.blocked_start is None:
+            self.blocked_start = self.start
+        if self.blocked_end is None:
+            self.blocked_end = self.end
         return super().save(*args, **kwargs)
+
+    @property
+    def is_hourly(self):
+        return self.unit == BookingUnit.HOUR
+
+    @property
+    def first_day(self):
+        return timezone.localtime(self.start).date()
+
+    @property
+    def last_day(self):
+        """The last day booked (a range ends at midnight after it; an hourly booking on its day)."""
+        end = timezone.localtime(self.end)
+        if self.unit != BookingUnit.HOUR and end.time() == end.time().min:
+            return end.date() - timedelta(days=1)
+        return end.date()
+
+    @property
+    def when(self):
+        """When, as people read it: times for an hourly booking; dates for days and access periods (with the
+        seats); the lease dates and months for a month."""
+        # units imports these models: loaded only now.
+        from .units import describe_when
+
+        return describe_when(self)
 
     @property
     def is_active(self):
@@ -765,7 +1019,16 @@ class Booking(models.Model):
 
     @property
     def can_be_marked_no_show(self):
-        return self.status in (BookingStatus.APPROVED, BookingStatus.CONFIRMED) and self.has_started
+        return (
+            self.status in (BookingStatus.APPROVED, BookingStatus.CONFIRMED)
+            and self.has_started
+            and self.checked_in_at is None
+        )
+
+    @property
+    def is_checked_in(self):
+        """Checked in and not yet checked out: the instrument is in use."""
+        return self.checked_in_at is not None and self.checked_out_at is None
 
     @property
     def has_confirmation(self):
@@ -804,6 +1067,9 @@ class UsageRecord(models.Model):
     booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="usage", verbose_name=_("booking"))
     hours = models.DecimalField(_("actual hours"), max_digits=8, decimal_places=2)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # The real start and end, from the check-in and check-out (empty when the hours were typed in).
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("recorded by")
     )
@@ -814,10 +1080,59 @@ class UsageRecord(models.Model):
         verbose_name_plural = _("usage records")
         constraints = [
             models.CheckConstraint(condition=models.Q(hours__gte=0), name="equipment_usage_hours_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(started_at__isnull=True, ended_at__isnull=True)
+                | models.Q(started_at__isnull=False, ended_at__gt=models.F("started_at")),
+                name="equipment_usage_real_times_ordered",
+            ),
         ]
 
     def __str__(self):
         return f"{self.booking_id}: {self.hours} h"
+
+
+class Overrun(models.Model):
+    """A check-out later than the booking's end plus the instrument's tolerance: flagged, and charged as
+    the instrument's overrun policy says (services/usage.py). An enterprise pays the charge through the
+    payments app (payable kind `booking_overrun`); an institute user's is added to the internal charge
+    under the booking's code."""
+
+    class Status(models.TextChoices):
+        NOT_CHARGED = "not_charged", _("Flagged, not charged")
+        DUE = "due", _("To be paid")
+        PAID = "paid", _("Paid")
+        INTERNAL = "internal", _("Added to the internal charge")
+
+    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="overrun", verbose_name=_("booking"))
+    minutes = models.PositiveIntegerField(_("overrun (minutes)"))
+    charged_minutes = models.PositiveIntegerField(_("charged minutes"), default=0)
+    policy = models.CharField(_("overrun policy"), max_length=16, choices=OverrunPolicy.choices)
+    hourly_rate = MoneyField(_("hourly rate"))
+    multiplier = models.DecimalField(_("multiplier"), max_digits=4, decimal_places=2, default=Decimal("1"))
+    amount = MoneyField(_("overrun charge"), default=ZERO)
+    currency = CurrencyField()
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    payment_reference = models.CharField(_("payment reference"), max_length=120, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("overrun")
+        verbose_name_plural = _("overruns")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(minutes__gt=0, amount__gte=0, hourly_rate__gte=0, multiplier__gte=1),
+                name="equipment_overrun_valid",
+            ),
+            # Nothing to pay when not charged; something when charged.
+            models.CheckConstraint(
+                condition=models.Q(status="not_charged", amount=0)
+                | (~models.Q(status="not_charged") & models.Q(amount__gt=0)),
+                name="equipment_overrun_charge_matches_status",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.booking_id}: +{self.minutes} min"
 
 
 def _new_calendar_token():

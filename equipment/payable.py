@@ -9,10 +9,11 @@ from django.utils.translation import gettext as _
 
 from marketplace.accounts import selectors as account_selectors
 from marketplace.accounts.models import Role
+from marketplace.core.locking import lock
 from marketplace.payments.payables import HUNDRED, Payable
 
 from . import services
-from .models import Booking, BookingStatus
+from .models import Booking, BookingStatus, Overrun
 
 
 def refund_percent(booking, *, by_facility, now=None) -> Decimal:
@@ -86,3 +87,77 @@ class BookingPayable(Payable):
 
     def refund_percent(self, subject, *, by_payee, now):
         return refund_percent(subject, by_facility=by_payee, now=now)
+
+
+class OverrunPayable(Payable):
+    """The charge for an enterprise booking's overrun (services/usage.py), paid by card or invoice. It
+    holds nothing while unpaid: there is nothing to release."""
+
+    kind = "booking_overrun"
+    model = Overrun
+    staff_roles = (Role.FACILITY_MANAGER,)
+
+    def _objects(self):
+        return Overrun.objects.select_related("booking__instrument", "booking__institute", "booking__enterprise")
+
+    def get(self, pk):
+        try:
+            return self._objects().get(pk=pk)
+        except Overrun.DoesNotExist:
+            raise LookupError(pk) from None
+
+    def for_buyer(self, user, pk):
+        return (
+            self._objects()
+            .filter(pk=pk, booking__enterprise__in=account_selectors.enterprises_of(user))
+            .exclude(status=Overrun.Status.NOT_CHARGED)
+            .first()
+        )
+
+    def lock(self, subject):
+        return lock(self._objects(), pk=subject.pk)
+
+    def price(self, subject):
+        return subject.amount, subject.currency
+
+    def payee_id(self, subject):
+        return subject.booking.institute_id
+
+    def payer_id(self, subject):
+        return subject.booking.enterprise_id
+
+    def label(self, subject):
+        return _("Overrun of booking #%(n)s") % {"n": subject.booking_id}
+
+    def description(self, subject):
+        booking = subject.booking
+        return _("%(instrument)s · %(minutes)s minutes after the end of booking #%(n)s") % {
+            "instrument": booking.instrument.display_title,
+            "minutes": subject.minutes,
+            "n": booking.pk,
+        }
+
+    def url(self, subject):
+        return reverse("equipment:booking", args=[subject.booking_id])
+
+    def confirmed_text(self, subject):
+        return _("The overrun charge of booking #%(n)s is paid.") % {"n": subject.booking_id}
+
+    def listing_id(self, subject):
+        return subject.booking.instrument_id
+
+    def can_be_paid(self, subject):
+        return subject.status == Overrun.Status.DUE
+
+    def confirm(self, subject, *, payment_number, actor, reference):
+        subject.refresh_from_db(fields=["status", "payment_reference"])
+        if subject.status == Overrun.Status.PAID:
+            return payment_number in subject.payment_reference
+        if subject.status != Overrun.Status.DUE:
+            return False
+        services.overrun_paid(subject, reference=reference)
+        return True
+
+    def confirmed_by(self, subject, payment_number):
+        subject.refresh_from_db(fields=["status", "payment_reference"])
+        return payment_number in (subject.payment_reference or "")

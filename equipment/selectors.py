@@ -176,7 +176,7 @@ def internal_charges(institute, start: date, end: date):
             usage__recorded_at__date__gte=start,
             usage__recorded_at__date__lt=end,
         )
-        .select_related("instrument", "organization", "user", "usage")
+        .select_related("instrument", "organization", "user", "usage", "overrun")
         .order_by("usage__recorded_at", "pk")
     )
 

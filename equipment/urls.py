@@ -8,9 +8,12 @@ app_name = "equipment"
 
 urlpatterns = [
     path("book/<id:instrument_id>/", views.book, name="book"),
+    path("book/<id:instrument_id>/period/", views.book_range, name="book_range"),
     path("bookings/", views.my_bookings, name="my_bookings"),
     path("bookings/<id:pk>/", views.booking_detail, name="booking"),
     path("bookings/<id:pk>/cancel/", views.cancel, name="cancel"),
+    path("bookings/<id:pk>/check-in/", views.check_in, name="check_in"),
+    path("bookings/<id:pk>/check-out/", views.check_out, name="check_out"),
     path("bookings/<id:pk>/confirmation.pdf", views.booking_confirmation, name="booking_confirmation"),
     path("calendar/reset/", views.reset_calendar, name="reset_calendar"),
     path("calendar/instrument/<id:pk>.ics", views.instrument_ical, name="instrument_ical"),

@@ -23,14 +23,16 @@ from marketplace.core.search import pages_with_ids, search_ids
 from marketplace.payments import selectors as payment_selectors
 from marketplace.payments import services as payment_services
 
-from . import calendars, selectors, services
+from . import calendars, selectors, services, units
 from .filters import InstrumentFilter
 from .forms import (
     BlackoutForm,
     BookingForm,
     ConfirmForm,
     QualificationForm,
+    RangeBookingForm,
     ReasonForm,
+    RejectForm,
     SlotForm,
     TrainingRequestForm,
     TrainingResultForm,
@@ -42,10 +44,13 @@ from .models import (
     BookingStatus,
     CalendarToken,
     InstrumentPage,
+    Overrun,
     Qualification,
     RateTier,
+    UsageRecord,
     WaitlistEntry,
 )
+from .policy import booking_policy
 from .rates import tier_for, tier_rate
 
 PAGE_SIZE = 20
@@ -85,6 +90,9 @@ def browse(request):
 @login_required
 def book(request, instrument_id):
     instrument = selectors.instrument_for_booking_or_404(instrument_id)
+    if not instrument.is_hourly:
+        # Days, months and access periods have their own form.
+        return redirect("equipment:book_range", instrument.pk)
     enterprises = selectors.booking_organizations(request.user, instrument)
     first = enterprises.first()
     if first is None:
@@ -124,6 +132,8 @@ def book(request, instrument_id):
     rates = [(org, RateTier(tier_for(org, instrument)), tier_rate(instrument, tier_for(org, instrument)))
              for org in enterprises]  # fmt: skip
     tier = tier_for(first, instrument)
+    start, end = _slot_shown(request, form)
+    policy = booking_policy(instrument, enterprises, start, end)
     # Refused because the slot is taken: the page offers the waitlist for it.
     taken = form.is_bound and form.errors and "start" in form.cleaned_data
     waitlist_slot = (
@@ -141,6 +151,71 @@ def book(request, instrument_id):
             "tier": tier,
             "rates": rates,
             "waitlist_slot": waitlist_slot,
+            "policy": policy,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _slot_shown(request, form):
+    """The slot the booking form shows (posted, or pre-filled from the calendar link), to price it."""
+    if form.is_bound:
+        data = getattr(form, "cleaned_data", {})
+        return data.get("start"), data.get("end")
+    slot = SlotForm(
+        {"date": request.GET.get("date"), "start_time": request.GET.get("start"), "end_time": request.GET.get("end")}
+    )
+    if slot.is_valid():
+        return slot.cleaned_data["start"], slot.cleaned_data["end"]
+    return None, None
+
+
+@login_required
+def book_range(request, instrument_id):
+    """Book a resource that is not hourly: a campaign of days, a lease of months, an access period."""
+    instrument = selectors.instrument_for_booking_or_404(instrument_id)
+    if instrument.is_hourly:
+        return redirect("equipment:book", instrument.pk)
+    organizations = selectors.booking_organizations(request.user, instrument)
+    first = organizations.first()
+    if first is None:
+        messages.error(request, _("Enterprise buyers and institute researchers can book instruments."))
+        return redirect(instrument.url or "/")
+    initial = {key: request.GET[key] for key in ("first_day", "last_day", "months", "seats") if request.GET.get(key)}
+    form = RangeBookingForm(request.POST or None, enterprises=organizations, instrument=instrument, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            booking = services.request_range_booking(
+                instrument=instrument,
+                user=request.user,
+                organization=data["enterprise"],
+                first_day=data["first_day"],
+                last_day=data.get("last_day"),
+                months=data.get("months"),
+                seats=data.get("seats") or 1,
+                purpose=data["purpose"],
+                charge_code=data.get("charge_code", ""),
+            )
+        except (ValidationError, PermissionDenied) as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Your booking request is recorded."))
+            return redirect("equipment:booking", booking.pk)
+    opening_hours = list(instrument.opening_hours.all())
+    prices = []
+    for org in organizations:
+        tier = tier_for(org, instrument)
+        rate = tier_rate(instrument, tier)
+        prices.append((org, RateTier(tier), rate, units.unit_price(instrument, rate, opening_hours=opening_hours)))
+    return render(
+        request,
+        "equipment/book_range.html",
+        {
+            "instrument": instrument,
+            "form": form,
+            "prices": prices,
+            "taken": services.taken_periods(instrument),
         },
         status=400 if form.errors else 200,
     )
@@ -184,20 +259,83 @@ def my_bookings(request):
     )
 
 
+def _usage_context(booking, user, *, staff=False):
+    """What the booking pages show of check-in, check-out, actual hours and an overrun, and which of the
+    check-in and check-out buttons `user` gets now."""
+    usage = UsageRecord.objects.filter(booking=booking).first()
+    overrun = Overrun.objects.filter(booking=booking).first()
+    may = services.may_check_in_out(user, booking)
+    return {
+        "usage": usage,
+        "overrun": overrun,
+        "overrun_payment": (
+            payment_selectors.payment_box(overrun, staff=staff)
+            if overrun is not None and overrun.status in (Overrun.Status.DUE, Overrun.Status.PAID)
+            else None
+        ),
+        "can_check_in": may and services.can_check_in_now(booking),
+        "can_check_out": may and services.can_check_out_now(booking),
+        "check_in_opens": services.check_in_opens(booking) if services.checks_in(booking) else None,
+    }
+
+
 @login_required
 def booking_detail(request, pk):
     booking = selectors.booking_for_buyer_or_404(request.user, pk)
+    transitions = list(booking.transitions.select_related("actor"))
+    rejected = [t for t in transitions if t.to_status == BookingStatus.REJECTED]
     return render(
         request,
         "equipment/booking_detail.html",
         {
             "booking": booking,
-            "transitions": booking.transitions.select_related("actor"),
+            "transitions": transitions,
+            "rejection": rejected[-1].shown_note if rejected else "",
             "deadline": services.cancellation_deadline(booking),
             "can_cancel": services.buyer_may_cancel(booking),
             "payment": None if booking.by_internal_charge else payment_selectors.payment_box(booking),
+            **_usage_context(booking, request.user),
         },
     )
+
+
+def _use_action(request, pk, run, done):
+    booking = selectors.booking_for_buyer_or_404(request.user, pk)
+    try:
+        booking = run(booking, actor=request.user)
+    except (ValidationError, PermissionDenied) as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, done(booking))
+    return redirect("equipment:booking", booking.pk)
+
+
+@login_required
+@require_POST
+def check_in(request, pk):
+    """The booker checks in on a self-service instrument (a double click checks in once)."""
+    return _use_action(request, pk, services.check_in, _checked_in_text)
+
+
+@login_required
+@require_POST
+def check_out(request, pk):
+    """The booker checks out: the booking is completed with the real hours (a double click, once)."""
+    return _use_action(request, pk, services.check_out, _checked_out_text)
+
+
+def _checked_in_text(booking):
+    return _("Checked in at %(time)s.") % {"time": timezone.localtime(booking.checked_in_at).strftime("%H:%M")}
+
+
+def _checked_out_text(booking):
+    text = _("Checked out at %(time)s; the booking is completed.") % {
+        "time": timezone.localtime(booking.checked_out_at).strftime("%H:%M")
+    }
+    overrun = Overrun.objects.filter(booking=booking).first()
+    if overrun is not None:
+        text += " " + _("It ran %(n)s minutes over the booked time.") % {"n": overrun.minutes}
+    return text
 
 
 @login_required
@@ -281,11 +419,12 @@ def manage_booking(request, pk):
         {
             "booking": booking,
             "transitions": booking.transitions.select_related("actor"),
-            "usage": getattr(booking, "usage", None) if booking.status == BookingStatus.COMPLETED else None,
             "usage_form": UsageForm(initial={"hours": booking.hours}),
             "confirm_form": ConfirmForm(),
             "reason_form": ReasonForm(),
+            "reject_form": RejectForm(auto_id="reject_%s"),
             "payment": None if booking.by_internal_charge else payment_selectors.payment_box(booking, staff=True),
+            **_usage_context(booking, request.user, staff=True),
         },
     )
 
@@ -295,7 +434,7 @@ ACTIONS = {
     "approve": (lambda b, u, f: services.approve_booking(b, actor=u), None, gettext_lazy("Approved.")),
     "reject": (
         lambda b, u, f: services.reject_booking(b, actor=u, reason=f["reason"]),
-        ReasonForm,
+        RejectForm,
         gettext_lazy("Rejected."),
     ),
     "confirm": (
@@ -310,6 +449,12 @@ ACTIONS = {
         gettext_lazy("Usage recorded; the booking is completed."),
     ),
     "no-show": (lambda b, u, f: services.mark_no_show(b, actor=u), None, gettext_lazy("Marked as a no-show.")),
+    "check-in": (lambda b, u, f: services.check_in(b, actor=u), None, gettext_lazy("Checked in.")),
+    "check-out": (
+        lambda b, u, f: services.check_out(b, actor=u),
+        None,
+        gettext_lazy("Checked out; the booking is completed with the real hours."),
+    ),
     "cancel": (
         lambda b, u, f: services.cancel_booking(b, actor=u, reason=f["reason"]),
         ReasonForm,

@@ -7,6 +7,8 @@
 - `training`: training requests, training sessions (bookings of kind training), pass or fail, expiry
   announcements of qualifications;
 - `waitlist`: waiting for a taken slot, offers of freed slots first come first served, lapses;
+- `usage`: check-in and check-out, overruns and their charge, no-shows detected after the grace period;
+- `ranges`: booking resources that are not hourly (days, months, access periods with seats);
 - `shared`: the row locks and the facility-manager check.
 
 This package exports what views, models, hooks, the payable adapter, demo seeding and other apps call.
@@ -25,6 +27,7 @@ from .bookings import (
     release_unpaid_booking,
     request_booking,
 )
+from .ranges import quote, request_range_booking, taken_periods
 from .rules import (
     add_blackout,
     bookings_broken_by_change,
@@ -45,6 +48,17 @@ from .training import (
     schedule_training,
     training_rate,
 )
+from .usage import (
+    can_check_in_now,
+    can_check_out_now,
+    check_in,
+    check_in_opens,
+    check_out,
+    checks_in,
+    detect_no_shows,
+    may_check_in_out,
+    overrun_paid,
+)
 from .waitlist import join as join_waitlist
 from .waitlist import leave as leave_waitlist
 from .waitlist import offer_waitlisted_slots, slot_freed
@@ -56,29 +70,41 @@ __all__ = [
     "bookings_broken_by_change",
     "buyer_may_cancel",
     "cancel_booking",
+    "can_check_in_now",
+    "can_check_out_now",
     "cancellation_deadline",
+    "check_in",
+    "check_in_opens",
+    "checks_in",
+    "check_out",
     "complete_booking",
     "confirm_booking",
     "describe_bookings",
+    "detect_no_shows",
     "expire_bookings",
     "grant_qualification",
     "join_waitlist",
     "leave_waitlist",
     "lock_booking",
     "mark_no_show",
+    "may_check_in_out",
     "offer_waitlisted_slots",
+    "overrun_paid",
     "page_change_blockers",
     "page_has_bookings",
     "record_training_result",
+    "quote",
     "reject_booking",
     "release_unpaid_booking",
     "remove_blackout",
     "request_booking",
+    "request_range_booking",
     "request_training",
     "reset_calendar_token",
     "revoke_qualification",
     "rules_change_message",
     "schedule_training",
     "slot_freed",
+    "taken_periods",
     "training_rate",
 ]

@@ -53,8 +53,13 @@ def _email_context(booking):
         "instrument": display(instrument),
         "institute": display(booking.institute),
         "enterprise": display(booking.organization),
-        "start": start.strftime("%Y-%m-%d %H:%M"),
-        "end": end.strftime("%H:%M") if start.date() == end.date() else end.strftime("%Y-%m-%d %H:%M"),
+        "start": start.strftime("%Y-%m-%d %H:%M") if booking.is_hourly else f"{booking.first_day:%Y-%m-%d}",
+        "end": (
+            (end.strftime("%H:%M") if start.date() == end.date() else end.strftime("%Y-%m-%d %H:%M"))
+            if booking.is_hourly
+            else f"{booking.last_day:%Y-%m-%d}"
+        ),
+        "when": booking.when,
         "price": str(booking.price_amount),
         "currency": booking.currency,
         "status": booking.status,
@@ -65,8 +70,8 @@ def _email_context(booking):
     }
 
 
-def _notify_buyer(booking, name):
-    notify(booking.user, f"equipment/email/{name}", _email_context(booking))
+def _notify_buyer(booking, name, **more):
+    notify(booking.user, f"equipment/email/{name}", {**_email_context(booking), **more})
 
 
 def _notify_managers(booking, name):
@@ -78,15 +83,26 @@ def _notify_managers(booking, name):
 # --- bookings ----------------------------------------------------------------------------------------
 
 
-def parse_hours(value) -> Decimal:
+def usage_limit(booking) -> Decimal:
+    """The most actual hours one booking may record: 24, or its whole period for a campaign, lease or
+    access period longer than a day."""
+    span = Decimal((booking.end - booking.start).total_seconds()) / Decimal(3600)
+    return max(MAX_USAGE_HOURS, span.quantize(Decimal("0.01")))
+
+
+def parse_hours(value, limit=MAX_USAGE_HOURS) -> Decimal:
     try:
         hours = Decimal(str(value).strip())
     except (InvalidOperation, TypeError, ValueError):
         raise ValidationError({"hours": _("Enter the actual hours as a number, e.g. 2.5.")}) from None
     if not hours.is_finite() or hours <= 0:
         raise ValidationError({"hours": _("Actual hours must be more than zero.")})
-    if hours > MAX_USAGE_HOURS:
-        raise ValidationError({"hours": _("Actual hours cannot exceed 24 for one booking.")})
+    if hours > limit:
+        if limit == MAX_USAGE_HOURS:
+            raise ValidationError({"hours": _("Actual hours cannot exceed 24 for one booking.")})
+        raise ValidationError(
+            {"hours": _("Actual hours cannot exceed %(n)s for this booking.") % {"n": f"{limit.normalize():f}"}}
+        )
     return hours.quantize(Decimal("0.01"))
 
 
@@ -145,6 +161,9 @@ def request_booking(
     instrument = lock_instrument(instrument)
     if not instrument.live or instrument.institute_id is None:
         raise ValidationError(_("This instrument is not open for booking."))
+    if not instrument.is_hourly:
+        # Days, months and access periods are booked by services.ranges.
+        raise ValidationError(_("This resource is booked by the day, month or access period, not by the hour."))
     waitlist.claim(instrument, user, start, end, now)
     limit = settings.BOOKING_MAX_OPEN_REQUESTS_PER_INSTRUMENT
     if limit and open_requests_count(instrument, organization, now=now, user=user) >= limit:
@@ -250,8 +269,11 @@ def reject_booking(booking, *, actor, reason="") -> Booking:
     booking = lock_booking(booking)
     require_manager(actor, booking)
     _require(booking, [BookingStatus.REQUESTED], _("rejected"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give the reason for the rejection: the buyer is told it."))
     BookingTransition.move(booking, BookingStatus.REJECTED, actor=actor, note=reason)
-    _notify_buyer(booking, "rejected")
+    _notify_buyer(booking, "rejected", reason=reason)
     waitlist.slot_freed(booking)
     return booking
 
@@ -282,18 +304,33 @@ def confirm_booking(booking, *, actor, reference="") -> Booking:
 def complete_booking(booking, *, actor, hours, note="", now=None) -> Booking:
     """Close a confirmed booking that has started, with the actual hours of use (a UsageRecord)."""
     now = now or timezone.now()
-    hours = parse_hours(hours)
     booking = lock_booking(booking)
+    hours = parse_hours(hours, usage_limit(booking))
     require_manager(actor, booking)
     _require(booking, [BookingStatus.CONFIRMED], _("completed"))
     if booking.start > now:
         raise ValidationError(_("A booking can be completed only once it has started."))
-    usage = UsageRecord.objects.create(booking=booking, hours=hours, note=(note or "")[:500], recorded_by=actor)
+    record_usage(booking, actor=actor, hours=hours, note=note, now=now)
+    return booking
+
+
+def record_usage(booking, *, actor, hours, note="", now, started_at=None, ended_at=None) -> UsageRecord:
+    """Complete a confirmed booking (locked by the caller, rights checked) with its usage record and
+    ledger facts: the hours typed in by the facility, or the real ones of a check-out (`started_at`,
+    `ended_at`)."""
+    usage = UsageRecord.objects.create(
+        booking=booking,
+        hours=hours,
+        note=(note or "")[:500],
+        recorded_by=actor,
+        started_at=started_at,
+        ended_at=ended_at,
+    )
     BookingTransition.move(booking, BookingStatus.COMPLETED, actor=actor, note=note)
     ledger.record(ledger.booking_completed(booking, at=now))
     ledger.record(ledger.usage_recorded(usage, now=now))
     _notify_buyer(booking, "completed")
-    return booking
+    return usage
 
 
 @transaction.atomic
@@ -304,9 +341,28 @@ def mark_no_show(booking, *, actor, now=None) -> Booking:
     _require(booking, [BookingStatus.APPROVED, BookingStatus.CONFIRMED], _("marked as a no-show"))
     if booking.start > now:
         raise ValidationError(_("A booking can be marked as a no-show only once it has started."))
-    BookingTransition.move(booking, BookingStatus.NO_SHOW, actor=actor)
-    _notify_buyer(booking, "no_show")
+    if booking.checked_in_at is not None:
+        raise ValidationError(_("This booking was checked in: it is not a no-show. Check it out instead."))
+    record_no_show(booking, actor=actor, now=now)
     return booking
+
+
+def record_no_show(booking, *, actor, now, note=""):
+    """A booking (locked by the caller, approved or confirmed, not checked in) becomes a no-show. A
+    confirmed one stays charged as booked; an approved one was never paid: its open payments are cancelled
+    (a no-show holds no slot)."""
+    was_approved = booking.status == BookingStatus.APPROVED
+    BookingTransition.move(booking, BookingStatus.NO_SHOW, actor=actor, note=note)
+    if was_approved:
+        payment_services.cancel_open_payments(booking, actor=actor, note="no-show")
+    _notify_buyer(booking, "no_show")
+    _notify_managers(booking, "no_show_manager")
+
+
+def notify_buyer_overrun(booking, overrun):
+    context = _email_context(booking)
+    context.update({"minutes": overrun.minutes, "amount": str(overrun.amount), "currency": overrun.currency})
+    notify(booking.user, "equipment/email/overrun", context)
 
 
 def _is_booker(user, booking) -> bool:
@@ -321,7 +377,10 @@ def cancellation_deadline(booking):
 
 
 def buyer_may_cancel(booking, now=None) -> bool:
-    """The enterprise may cancel an active booking up to the listing's cancellation deadline."""
+    """The booker may withdraw a request (not yet approved) at any time, and cancel an approved or
+    confirmed booking up to the listing's cancellation deadline."""
+    if booking.status == BookingStatus.REQUESTED:
+        return True
     return booking.status in CANCELLABLE_STATUSES and (now or timezone.now()) <= cancellation_deadline(booking)
 
 
@@ -355,7 +414,7 @@ def cancel_booking(booking, *, actor, reason="", now=None) -> Booking:
         # commit): nothing is left to pay.
         payment_services.cancel_open_payments(booking, actor=actor, note="booking cancelled")
     if by_facility and not by_buyer:
-        _notify_buyer(booking, "cancelled")
+        _notify_buyer(booking, "cancelled", reason=(reason or "").strip())
     else:
         _notify_managers(booking, "cancelled")
         _notify_buyer(booking, "cancelled")

@@ -7,6 +7,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.safestring import mark_safe
 from django_tasks import task
 
 from .i18n import pick
@@ -43,6 +44,17 @@ def resolve(value):
     return value
 
 
+def plain_text(value):
+    """`value` with every string marked safe: the emails are plain text, where HTML escaping is wrong."""
+    if isinstance(value, str):
+        return mark_safe(value)  # noqa: S308 - rendered into text/plain only
+    if isinstance(value, dict):
+        return {key: plain_text(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain_text(item) for item in value]
+    return value
+
+
 @task()
 def send_templated_email(template_prefix: str, recipient: str, context: dict, language: str = "") -> None:
     """Render `<prefix>_subject.txt` and `<prefix>_body.txt` (and `.html` if present) and send.
@@ -51,7 +63,8 @@ def send_templated_email(template_prefix: str, recipient: str, context: dict, la
     """
     language = language or settings.LANGUAGE_CODE
     with translation.override(language):
-        context = {**resolve(context), "SITE_URL": settings.SITE_URL, "LANGUAGE_CODE": language}
+        # Plain text: what people typed ("R&D <lab>") is sent as typed, not HTML-escaped.
+        context = plain_text({**resolve(context), "SITE_URL": settings.SITE_URL, "LANGUAGE_CODE": language})
         subject = render_to_string(f"{template_prefix}_subject.txt", context).strip().splitlines()[0]
         body = render_to_string(f"{template_prefix}_body.txt", context)
         message = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])

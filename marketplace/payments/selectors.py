@@ -175,3 +175,10 @@ def payment_box(subject, *, staff=False) -> dict:
         "amount": amount,
         "currency": currency,
     }
+
+
+def card_payments() -> bool:
+    """Whether buyers pay by card (Stripe mode) or by invoice (no Stripe key configured)."""
+    from .gateway import stripe_enabled
+
+    return stripe_enabled()

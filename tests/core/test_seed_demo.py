@@ -54,3 +54,14 @@ def test_seed_demo_refuses_production_settings(settings):
     with pytest.raises(CommandError, match="production"):
         seed()
     assert not Organization.objects.exists()
+
+
+def test_seed_demo_shows_check_ins_an_overrun_and_no_shows():
+    from equipment.models import Booking, BookingStatus, Overrun, UsageRecord
+
+    seed()
+    assert Booking.objects.filter(status=BookingStatus.COMPLETED, checked_out_at__isnull=False).exists()
+    assert UsageRecord.objects.filter(started_at__isnull=False, ended_at__isnull=False).exists()
+    overrun = Overrun.objects.get()
+    assert overrun.minutes == 40 and overrun.booking.checked_out_at > overrun.booking.end
+    assert Booking.objects.filter(status=BookingStatus.NO_SHOW).exists()

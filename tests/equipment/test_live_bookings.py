@@ -79,6 +79,17 @@ def _edit_post(instrument, hours=None, **fields):
         "min_notice_hours": instrument.min_notice_hours,
         "horizon_days": instrument.horizon_days,
         "cancellation_window_hours": instrument.cancellation_window_hours,
+        "check_in_early_minutes": instrument.check_in_early_minutes,
+        "no_show_grace_minutes": instrument.no_show_grace_minutes,
+        "overrun_tolerance_minutes": instrument.overrun_tolerance_minutes,
+        "overrun_policy": instrument.overrun_policy,
+        "overrun_multiplier": str(instrument.overrun_multiplier),
+        "booking_unit": instrument.booking_unit,
+        "min_units": instrument.min_units,
+        "max_units": instrument.max_units,
+        "setup_buffer_hours": instrument.setup_buffer_hours,
+        "cleanup_buffer_hours": instrument.cleanup_buffer_hours,
+        "seats": instrument.seats,
         "seo_title": "",
         "search_description": "",
         "go_live_at": "",
@@ -592,3 +603,54 @@ def test_the_booking_form_explains_the_limit(client, instrument, book, limit, bu
     )
     assert response.status_code == 400
     assert "您的企业在此仪器上已有 2 个未确认的预约申请" in response.content.decode()
+
+
+def test_the_usage_rules_are_edited_in_the_booking_rules_tab(admin_client, instrument):
+    response = admin_client.get(f"/admin/pages/{instrument.pk}/edit/")
+    content = response.content.decode()
+    for name in (
+        "check_in_early_minutes",
+        "no_show_grace_minutes",
+        "overrun_tolerance_minutes",
+        "overrun_policy",
+        "overrun_multiplier",
+    ):
+        assert f'name="{name}"' in content, name
+    response = _publish(
+        admin_client,
+        instrument,
+        check_in_early_minutes=20,
+        no_show_grace_minutes=45,
+        overrun_tolerance_minutes=0,
+        overrun_policy="multiplier",
+        overrun_multiplier="2.00",
+    )
+    assert response.status_code == 302, _errors(response)
+    instrument.refresh_from_db()
+    assert (
+        instrument.check_in_early_minutes,
+        instrument.no_show_grace_minutes,
+        instrument.overrun_tolerance_minutes,
+        instrument.overrun_policy,
+        str(instrument.overrun_multiplier),
+    ) == (20, 45, 0, "multiplier", "2.00")
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("overrun_multiplier", "0.50"),
+        ("overrun_multiplier", "11"),
+        ("check_in_early_minutes", "-1"),
+        ("no_show_grace_minutes", "1441"),
+        ("overrun_tolerance_minutes", "99999"),
+        ("overrun_policy", "free"),
+    ],
+)
+def test_out_of_bounds_usage_rules_are_refused(admin_client, instrument, field, value):
+    before = getattr(instrument, field)
+    response = _publish(admin_client, instrument, **{field: value})
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    instrument.refresh_from_db()
+    assert getattr(instrument, field) == before

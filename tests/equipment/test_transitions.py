@@ -152,7 +152,7 @@ def _reach(state, booking, manager):
     run = {
         "approved": [services.approve_booking],
         "confirmed": [services.approve_booking, services.confirm_booking],
-        "rejected": [services.reject_booking],
+        "rejected": [lambda b, actor: services.reject_booking(b, actor=actor, reason="样品不符")],
         "cancelled": [lambda b, actor: services.cancel_booking(b, actor=actor, now=b.start - timedelta(days=3))],
         "completed": [
             services.approve_booking,
@@ -169,7 +169,7 @@ def _reach(state, booking, manager):
 
 ACTIONS = {
     "approve": services.approve_booking,
-    "reject": services.reject_booking,
+    "reject": lambda b, actor: services.reject_booking(b, actor=actor, reason="no"),
     "confirm": services.confirm_booking,
     "complete": lambda b, actor: services.complete_booking(b, actor=actor, hours="1"),
     "no_show": services.mark_no_show,
@@ -220,13 +220,39 @@ def test_buyer_cancels_inside_the_window(book, buyer, facility_manager, django_c
     assert {m.to[0] for m in mailoutbox} == {buyer.email, facility_manager.email}
 
 
-def test_buyer_cannot_cancel_after_the_window(book, buyer):
+@pytest.mark.parametrize("state", ["approved", "confirmed"])
+def test_buyer_cannot_cancel_an_approved_booking_after_the_window(book, buyer, facility_manager, state):
     booking = book(*slot(days_ahead=5))
+    _reach(state, booking, facility_manager)
     late = booking.start - timedelta(hours=47)
+    assert not services.buyer_may_cancel(booking, now=late)
     with pytest.raises(ValidationError, match="48 hours before"):
         services.cancel_booking(booking, actor=buyer, now=late)
     booking.refresh_from_db()
+    assert booking.status == state
+
+
+@pytest.mark.parametrize("hours_before", [47, 1, 0])
+def test_buyer_withdraws_a_request_at_any_time_before_approval(
+    book, buyer, facility_manager, hours_before, django_capture_on_commit_callbacks, mailoutbox
+):
+    booking = book(*slot(days_ahead=5))
+    late = booking.start - timedelta(hours=hours_before)
+    assert services.buyer_may_cancel(booking, now=late)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = services.cancel_booking(booking, actor=buyer, reason="计划变更", now=late)
+    assert booking.status == BookingStatus.CANCELLED
+    assert {m.to[0] for m in mailoutbox} == {buyer.email, facility_manager.email}
+
+
+@pytest.mark.parametrize("reason", ["", "   ", None])
+def test_a_rejection_needs_a_reason(book, facility_manager, reason):
+    booking = book()
+    with pytest.raises(ValidationError, match="reason"):
+        services.reject_booking(booking, actor=facility_manager, reason=reason)
+    booking.refresh_from_db()
     assert booking.status == BookingStatus.REQUESTED
+    assert booking.transitions.count() == 1
 
 
 def test_buyer_can_cancel_exactly_at_the_deadline(book, buyer):

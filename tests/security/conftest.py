@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from equipment import services as equipment_services
-from equipment.models import BookingMode
+from equipment.models import Booking, BookingMode
 from ip_listings import services as ip_services
 from ip_listings.models import DealMode, InquiryStage, Territory
 from marketplace.accounts import services as account_services
@@ -114,6 +114,10 @@ def _side(tag, institute_names, enterprise_names, days_ahead):
         title_en=f"Self-service instrument {tag}",
         booking_mode=BookingMode.SELF_SERVICE,
     )
+    # A resource booked by access period with seats (equipment/units.py).
+    access_resource = make_instrument(
+        institute, title=f"数据集 {tag}", title_en=f"Data set {tag}", booking_unit="access", seats=8
+    )
     training_request = equipment_services.request_training(
         instrument=self_service,
         user=people.buyer,
@@ -121,6 +125,39 @@ def _side(tag, institute_names, enterprise_names, days_ahead):
         preferred_dates=f"Dates {secret}",
         note=f"Training {secret}",
     )
+    # Usage as it happens: on the self-service instrument, a confirmed booking of the buyer under way now
+    # (check-in open) and one that was checked in and has ended (check-out still open); on the
+    # operator-run instrument, a confirmed booking under way now.
+    equipment_services.grant_qualification(
+        self_service, people.buyer, actor=people.manager, valid_until=timezone.localdate() + timedelta(days=365)
+    )
+
+    def under_way(target, hour, start, minutes, *, checked_in=False):
+        ok_start, ok_end = slot(days_ahead=days_ahead + 1, hour=hour)
+        made = equipment_services.request_booking(
+            instrument=target,
+            user=people.buyer,
+            enterprise=enterprise,
+            start=ok_start,
+            end=ok_end,
+            purpose=f"Purpose {secret}-use-{hour}",
+        )
+        equipment_services.approve_booking(made, actor=people.manager)
+        equipment_services.confirm_booking(made, actor=people.manager, reference="PO-2")
+        fields = {"start": start, "end": start + timedelta(minutes=minutes)}
+        if checked_in:
+            fields.update(checked_in_at=start, checked_in_by=people.buyer)
+        Booking.objects.filter(pk=made.pk).update(**fields)
+        made.refresh_from_db()
+        return made
+
+    now = timezone.now().replace(microsecond=0)
+    booking_now_self = under_way(self_service, 9, now - timedelta(minutes=10), 60)
+    booking_checked_in = under_way(self_service, 11, now - timedelta(hours=3), 60, checked_in=True)
+    booking_now_operated = under_way(instrument, 10, now - timedelta(minutes=10), 60)
+    booking_overrun = under_way(self_service, 13, now - timedelta(hours=5), 60, checked_in=True)
+    equipment_services.check_out(booking_overrun, actor=people.buyer, now=now - timedelta(hours=3))
+    overrun = booking_overrun.overrun
     waitlist_entry = equipment_services.join_waitlist(
         instrument=instrument, user=people.buyer, start=booking_requested.start, end=booking_requested.end
     )
@@ -192,11 +229,16 @@ def _side(tag, institute_names, enterprise_names, days_ahead):
         booking_invoiced=booking_invoiced,
         booking_confirmed=booking_confirmed,
         booking_internal=booking_internal,
+        booking_now_self=booking_now_self,
+        booking_checked_in=booking_checked_in,
+        booking_now_operated=booking_now_operated,
+        overrun=overrun,
         payment=payment,
         qualification=qualification,
         blackout=blackout,
         calendar_token=calendar_token,
         self_service=self_service,
+        access_resource=access_resource,
         training_request=training_request,
         waitlist_entry=waitlist_entry,
         result=result,

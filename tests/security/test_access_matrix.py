@@ -63,6 +63,7 @@ WATCHED_MODELS = [
     "equipment.CalendarToken",
     "equipment.TrainingRequest",
     "equipment.WaitlistEntry",
+    "equipment.Overrun",
     "ip_listings.LicenceAgreement",
     "ip_listings.Inquiry",
     "ip_listings.InquiryMessage",
@@ -128,6 +129,18 @@ class Entry:
 
 def _enterprise_of(world, role):
     return world.y.enterprise if role == "buyer_b" else world.x.enterprise
+
+
+def _range_booking_payload(world, role):
+    first = timezone.localdate() + timedelta(days=6)
+    return {
+        "enterprise": _enterprise_of(world, role).pk,
+        "first_day": first.isoformat(),
+        "last_day": (first + timedelta(days=1)).isoformat(),
+        "seats": "1",
+        "purpose": "matrix booking",
+        "charge_code": "MATRIX-1",
+    }
 
 
 def _booking_payload(world, role):
@@ -292,6 +305,22 @@ MATRIX = [
         post=expect(E404),
         payload=_booking_payload,
     ),
+    # units: a resource booked by access period (days and seats), with the same bookers as an instrument.
+    Entry(
+        "equipment:book_range",
+        kwargs=lambda w: {"instrument_id": w.x.access_resource.pk},
+        get=expect(NOOP, buyer_a=OK, buyer_b=BLIND, researcher_x=OK, manager_x=OK, researcher_y=BLIND),
+        post=expect(NOOP, buyer_a=OK, buyer_b=OK, researcher_x=OK, manager_x=OK, researcher_y=OK),
+        payload=_range_booking_payload,
+    ),
+    Entry(
+        "equipment:book_range",
+        label="equipment:book_range (draft instrument)",
+        kwargs=lambda w: {"instrument_id": w.x.draft_instrument.pk},
+        get=expect(E404),
+        post=expect(E404),
+        payload=_range_booking_payload,
+    ),
     Entry("equipment:my_bookings", get=SIGNED_IN_LIST),
     Entry("equipment:booking", kwargs=lambda w: {"pk": w.x.booking_requested.pk}, get=only(OK, "buyer_a")),
     # tier: an internal booking is seen and cancelled by its booker alone (and managed by X's managers),
@@ -342,6 +371,66 @@ MATRIX = [
         get=expect(E405),
         post=only(OK, "buyer_a"),
         payload=lambda w, r: {"reason": "matrix"},
+    ),
+    # Usage as it happens: the booker checks in and out on a self-service instrument (a buyer of the same
+    # enterprise who did not book gets a message); the facility through its own actions, on any instrument.
+    Entry(
+        "equipment:check_in",
+        kwargs=lambda w: {"pk": w.x.booking_now_self.pk},
+        get=expect(E405),
+        post=only(OK, "buyer_a"),
+        payload=lambda w, r: {},
+    ),
+    Entry(
+        "equipment:check_out",
+        kwargs=lambda w: {"pk": w.x.booking_checked_in.pk},
+        get=expect(E405),
+        post=only(OK, "buyer_a"),
+        payload=lambda w, r: {},
+    ),
+    Entry(
+        "equipment:check_in",
+        label="equipment:check_in (operator-run instrument)",
+        kwargs=lambda w: {"pk": w.x.booking_now_operated.pk},
+        get=expect(E405),
+        post=only(NOOP, "buyer_a"),
+        payload=lambda w, r: {},
+    ),
+    Entry(
+        "equipment:check_out",
+        label="equipment:check_out (not checked in)",
+        kwargs=lambda w: {"pk": w.x.booking_now_self.pk},
+        get=expect(E405),
+        post=only(NOOP, "buyer_a"),
+        payload=lambda w, r: {},
+    ),
+    Entry(
+        "equipment:manage_action",
+        label="equipment:manage_action (check in)",
+        kwargs=lambda w: {"pk": w.x.booking_now_operated.pk, "action": "check-in"},
+        get=expect(E405),
+        post=only(OK, *MANAGERS_X),
+        payload=lambda w, r: {},
+    ),
+    Entry(
+        "equipment:manage_action",
+        label="equipment:manage_action (check out)",
+        kwargs=lambda w: {"pk": w.x.booking_checked_in.pk, "action": "check-out"},
+        get=expect(E405),
+        post=only(OK, *MANAGERS_X),
+        payload=lambda w, r: {},
+    ),
+    Entry(
+        "equipment:manage_booking",
+        label="equipment:manage_booking (checked in)",
+        kwargs=lambda w: {"pk": w.x.booking_checked_in.pk},
+        get=only(OK, *MANAGERS_X),
+    ),
+    Entry(
+        "equipment:booking",
+        label="equipment:booking (checked in)",
+        kwargs=lambda w: {"pk": w.x.booking_checked_in.pk},
+        get=only(OK, "buyer_a"),
     ),
     Entry("equipment:reset_calendar", get=expect(E405), post=expect(OK), payload=lambda w, r: {}),
     Entry("equipment:instrument_ical", kwargs=lambda w: {"pk": w.x.instrument.pk}, get=PUBLIC),
@@ -554,6 +643,14 @@ MATRIX = [
         "payments:pay",
         kwargs=lambda w: {"kind": "booking", "pk": w.x.booking_approved.pk},
         label="payments:pay booking",
+        get=only(OK, "buyer_a"),
+        post=only(OK, "buyer_a"),
+        payload=lambda w, r: {"provider": "invoice"},
+    ),
+    Entry(
+        "payments:pay",
+        kwargs=lambda w: {"kind": "booking_overrun", "pk": w.x.overrun.pk},
+        label="payments:pay booking_overrun",
         get=only(OK, "buyer_a"),
         post=only(OK, "buyer_a"),
         payload=lambda w, r: {"provider": "invoice"},
