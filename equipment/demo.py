@@ -526,7 +526,7 @@ def _seed_bookings(progress, instruments):
             if not todays or offset in (0, 1, 2):
                 continue
             period = todays[0]
-            start = _aware(day, period.opens if period.opens.minute == 0 else time(period.opens.hour + 1))
+            start = _aware(day, period.opens)  # on the slot steps, which count from the opening time
             length = min(page.min_booking_minutes * rng.choice([1, 2]), page.max_booking_minutes)
             end = start + timedelta(minutes=length)
             if end.time() > period.closes or Booking.objects.filter(instrument=page, start=start).exists():

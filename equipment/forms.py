@@ -56,8 +56,14 @@ class BookingForm(SlotForm):
         help_text=_("Institute users: the code your institute is charged under (no card payment)."),
     )
 
-    def __init__(self, *args, enterprises, **kwargs):
+    def __init__(self, *args, enterprises, end_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
+        if end_choices:
+            # The ends a booking from the chosen start may have (with no choices, a plain time field).
+            self.fields["end_time"].widget = forms.Select(
+                choices=[(f"{end:%H:%M}", f"{end:%H:%M}") for end in end_choices]
+            )
+            self.fields["end_time"].help_text = _("The ends you can book from this start.")
         self.fields["enterprise"].queryset = enterprises
         choices = list(enterprises)
         self.fields["enterprise"].label_from_instance = _organization_label
@@ -185,8 +191,14 @@ class TrainingRequestForm(forms.Form):
         help_text=_("Your experience with similar instruments, and what you want to use it for."),
     )
 
-    def __init__(self, *args, enterprises, **kwargs):
+    def __init__(self, *args, enterprises, end_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
+        if end_choices:
+            # The ends a booking from the chosen start may have (with no choices, a plain time field).
+            self.fields["end_time"].widget = forms.Select(
+                choices=[(f"{end:%H:%M}", f"{end:%H:%M}") for end in end_choices]
+            )
+            self.fields["end_time"].help_text = _("The ends you can book from this start.")
         self.fields["enterprise"].queryset = enterprises
         choices = list(enterprises)
         self.only_enterprise = choices[0] if len(choices) == 1 else None

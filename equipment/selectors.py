@@ -3,10 +3,11 @@
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from marketplace.accounts import selectors as account_selectors
 from marketplace.accounts.models import Membership, Organization, Role
@@ -253,35 +254,161 @@ def fully_occupied_on(day, start, end):
     return sorted(full)
 
 
-def week_calendar(instrument, week_start: date, now=None):
-    now = now or timezone.now()
-    start = timezone.make_aware(datetime.combine(week_start, datetime.min.time()))
-    end = start + timedelta(days=7)
-    hours, blackouts, busy = availability_data([instrument.pk], start, end)
-    days, rows = availability.week_grid(
-        instrument,
-        week_start,
-        now=now,
-        opening_hours=hours[instrument.pk],
-        blackouts=blackouts[instrument.pk],
-        busy=busy[instrument.pk],
+def qualified_until_for(user, instrument):
+    """The last day of `user`'s unrevoked qualification on `instrument` (None: none)."""
+    days = Qualification.objects.filter(instrument=instrument, user=user, revoked_at__isnull=True).values_list(
+        "valid_until", flat=True
     )
-    return days, [(t, [_week_cell(day, state) for day, state in cells]) for t, cells in rows]
+    return max(days, default=None)
+
+
+def availability_for(instrument, user, start, end, *, now=None, held=True, split_mine=False, qualification=True):
+    """What `availability.booking_errors` needs for `user` booking `instrument` between `start` and
+    `end` (aware): opening hours, blackouts, the busy (start, end) of active bookings, the user's
+    qualification (`qualification=False`: not checked) and the slots offered to someone else on the
+    waitlist (`held=False`: none; the service claims offers itself). `split_mine`: the user's own
+    bookings apart, as `mine`, not in `busy`."""
+    now = now or timezone.now()
+    bookings = Booking.objects.filter(instrument=instrument, status__in=ACTIVE_STATUSES, start__lt=end, end__gt=start)
+    busy, mine = [], []
+    for user_id, s, e in bookings.values_list("user_id", "start", "end"):
+        (mine if split_mine and user is not None and user_id == user.pk else busy).append((s, e))
+    data = {
+        "opening_hours": list(OpeningHours.objects.filter(instrument_id=instrument.pk)),
+        "blackouts": list(Blackout.objects.filter(instrument_id=instrument.pk, start__lt=end, end__gt=start)),
+        "busy": busy,
+        "qualified_until": qualified_until_for(user, instrument) if qualification else availability.NOT_CHECKED,
+        "held": [],
+    }
+    if held:
+        offers = WaitlistEntry.objects.filter(
+            instrument_id=instrument.pk,
+            status=WaitlistEntry.Status.OFFERED,
+            offer_expires_at__gt=now,
+            start__lt=end,
+            end__gt=start,
+        )
+        if user is not None:
+            offers = offers.exclude(user_id=user.pk)
+        data["held"] = list(offers.values_list("start", "end"))
+    if split_mine:
+        data["mine"] = mine
+    return data
+
+
+def _calendar_data(instrument, user, start, end, now):
+    """availability_for as the calendar shows it to `user` (anyone): their own bookings apart, their
+    qualification checked only when they may book at all."""
+    organizations = list(booking_organizations(user, instrument)) if user is not None else []
+    may_book = bool(organizations)
+    data = availability_for(
+        instrument,
+        user if may_book else None,
+        start,
+        end,
+        now=now,
+        split_mine=may_book,
+        qualification=may_book,
+    )
+    limit = settings.BOOKING_MAX_OPEN_REQUESTS_PER_INSTRUMENT
+    if may_book and limit and all(_open_requests(instrument, org, user, now) >= limit for org in organizations):
+        data["refusal"] = ngettext(
+            "You already have %(n)d open request for this instrument: wait until it is confirmed, or cancel it.",
+            "You already have %(n)d open requests for this instrument: wait until one is confirmed, or cancel one.",
+            limit,
+        ) % {"n": limit}
+    return may_book, data
+
+
+def _open_requests(instrument, organization, user, now):
+    """As services.open_requests_count: requested or approved, not yet ended; an enterprise's all, an
+    institute user's own."""
+    mine = {"enterprise": organization} if organization.is_enterprise else {"organization": organization, "user": user}
+    return Booking.objects.filter(
+        instrument=instrument,
+        status__in=(BookingStatus.REQUESTED, BookingStatus.APPROVED),
+        end__gt=now,
+        **mine,
+    ).count()
+
+
+def _midnight(day):
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+
+
+def week_calendar(instrument, week_start: date, now=None, user=None):
+    """(days, rows, may_book) of the week calendar for `user`: rows of (time, [Cell]); a free cell is one
+    where `user` may start a booking now (availability.booking_errors)."""
+    now = now or timezone.now()
+    start = _midnight(week_start)
+    may_book, data = _calendar_data(instrument, user, start, start + timedelta(days=8), now)
+    days, rows = availability.week_grid(instrument, week_start, now=now, **data)
+    return days, [(t, [_week_cell(cell) for cell in cells]) for t, cells in rows], may_book
+
+
+def month_calendar(instrument, month_start: date, now=None, user=None):
+    """(weeks, may_book) of the month calendar: weeks (Monday first) of day dicts, each saying whether any
+    booking may start that day for `user` now (`first`: the first such cell)."""
+    now = now or timezone.now()
+    grid_start = month_start - timedelta(days=month_start.weekday())
+    next_month = (month_start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    grid_end = next_month + timedelta(days=(7 - next_month.weekday()) % 7)
+    may_book, data = _calendar_data(instrument, user, _midnight(grid_start), _midnight(grid_end), now)
+    weeks, day = [], grid_start
+    while day < grid_end:
+        week = []
+        for _i in range(7):
+            in_month = day.month == month_start.month
+            first = availability.first_bookable_start(instrument, day, now=now, **data) if in_month else None
+            opens = bool(availability.day_starts(day, data["opening_hours"], instrument.slot_minutes))
+            week.append({"day": day, "in_month": in_month, "first": first, "open": opens,
+                         "week": day - timedelta(days=day.weekday())})  # fmt: skip
+            day += timedelta(days=1)
+        weeks.append(week)
+    return weeks, may_book
+
+
+def valid_ends(instrument, user, day: date, start_time, now=None):
+    """The end times (local) a booking by `user` starting at `start_time` on `day` may have now, shortest
+    first (the booking form's end choices): every whole step from the minimum to the maximum length that
+    availability.booking_errors accepts."""
+    now = now or timezone.now()
+    start = timezone.make_aware(datetime.combine(day, start_time))
+    step = timedelta(minutes=instrument.slot_minutes)
+    longest = start + timedelta(minutes=instrument.max_booking_minutes)
+    data = availability_for(instrument, user, start, longest, now=now)
+    ends, end = [], start + timedelta(minutes=availability.min_length(instrument))
+    while end <= longest:
+        if not availability.booking_errors(instrument, start, end, now=now, **data):
+            ends.append(availability.local(end))
+        end += step
+    return ends
 
 
 # What a cell of the week calendar shows, by its state.
 SLOT_LABELS = {
     "free": gettext_lazy("free"),
     "busy": gettext_lazy("busy"),
+    "mine": gettext_lazy("yours"),
+    "unavailable": gettext_lazy("not bookable"),
     "blackout": gettext_lazy("closed"),
     "past": "–",
     "closed": "",
 }
 
 
-def _week_cell(day, state):
-    """A cell of the week calendar: its state (a CSS class), its label, and whether it links to booking."""
-    return {"day": day, "state": state, "label": SLOT_LABELS[state], "bookable": state == "free"}
+def _week_cell(cell):
+    """A cell of the week calendar: its state (a CSS class), its label, why it is not bookable, and
+    whether it links to booking (start and shortest end pre-filled)."""
+    return {
+        "day": cell.day,
+        "start": availability.local(cell.start),
+        "end": availability.local(cell.end) if cell.end else None,
+        "state": cell.state,
+        "label": SLOT_LABELS[cell.state],
+        "reason": cell.reason,
+        "bookable": cell.bookable,
+    }
 
 
 def _week_start(request):
@@ -296,26 +423,65 @@ def _week_start(request):
     return chosen - timedelta(days=chosen.weekday())
 
 
-def instrument_page_context(instrument, request):
-    week_start = _week_start(request)
-    days, rows = week_calendar(instrument, week_start)
+def _month_start(request):
     today = timezone.localdate()
-    this_week = today - timedelta(days=today.weekday())
+    raw = request.GET.get("month", "") if request is not None else ""
+    try:
+        chosen = date.fromisoformat(raw + "-01") if raw else today
+    except ValueError:
+        chosen = today
+    chosen = min(max(chosen, today.replace(day=1)), today + timedelta(days=366))
+    return chosen.replace(day=1)
+
+
+def _add_month(day, months):
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def instrument_page_context(instrument, request):
     user = getattr(request, "user", None)
-    return {
-        "breakdown": compute_hourly_rate(instrument),
-        "tier_rates": tier_rates(instrument),
-        "week_days": days,
-        "week_rows": rows,
-        "week_start": week_start,
-        "previous_week": week_start - timedelta(days=7) if week_start > this_week else None,
-        "next_week": week_start + timedelta(days=7),
-        "opening_hours": list(instrument.opening_hours.all().order_by("weekday", "opens")),
-        "upcoming_blackouts": list(instrument.blackouts.filter(end__gt=timezone.now())[:5]),
-        "can_book": bool(user and booking_organizations(user, instrument).exists()),
-        "can_manage": bool(user and can_manage(user, instrument.institute_id)),
-        "can_request_training": bool(user and may_request_training(user, instrument)),
-    }
+    today = timezone.localdate()
+    view = "month" if request is not None and request.GET.get("view") == "month" else "week"
+    context = {"calendar_view": view}
+    if view == "month":
+        month_start = _month_start(request)
+        weeks, may_book = month_calendar(instrument, month_start, user=user)
+        context.update(
+            {
+                "month_start": month_start,
+                "month_weeks": weeks,
+                "previous_month": _add_month(month_start, -1) if month_start > today.replace(day=1) else None,
+                "next_month": _add_month(month_start, 1),
+                "week_start": month_start - timedelta(days=month_start.weekday()),
+            }
+        )
+    else:
+        week_start = _week_start(request)
+        days, rows, may_book = week_calendar(instrument, week_start, user=user)
+        this_week = today - timedelta(days=today.weekday())
+        context.update(
+            {
+                "week_days": days,
+                "week_rows": rows,
+                "week_start": week_start,
+                "month_start": week_start.replace(day=1) if week_start >= today.replace(day=1) else today,
+                "previous_week": week_start - timedelta(days=7) if week_start > this_week else None,
+                "next_week": week_start + timedelta(days=7),
+            }
+        )
+    context.update(
+        {
+            "breakdown": compute_hourly_rate(instrument),
+            "tier_rates": tier_rates(instrument),
+            "opening_hours": list(instrument.opening_hours.all().order_by("weekday", "opens")),
+            "upcoming_blackouts": list(instrument.blackouts.filter(end__gt=timezone.now())[:5]),
+            "can_book": may_book,
+            "can_manage": bool(user and can_manage(user, instrument.institute_id)),
+            "can_request_training": bool(user and may_request_training(user, instrument)),
+        }
+    )
+    return context
 
 
 # --- training and waitlist ---------------------------------------------------------------------------

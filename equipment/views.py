@@ -105,7 +105,12 @@ def book(request, instrument_id):
         initial["start_time"] = request.GET["start"]
     if request.GET.get("end"):
         initial["end_time"] = request.GET["end"]
-    form = BookingForm(request.POST or None, enterprises=enterprises, initial=initial)
+    form = BookingForm(
+        request.POST or None,
+        enterprises=enterprises,
+        initial=initial,
+        end_choices=_end_choices(instrument, request.user, request.POST or request.GET),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -214,6 +219,21 @@ def book_range(request, instrument_id):
         },
         status=400 if form.errors else 200,
     )
+
+
+def _end_choices(instrument, user, data):
+    """The valid ends for the start in `data` (the query of a calendar link, or the posted form); none
+    (a plain time field) when the date or start is missing or not a valid time."""
+    field = SlotForm.base_fields
+    try:
+        day = field["date"].clean(data.get("date", ""))
+        start = field["start_time"].clean(data.get("start_time") or data.get("start") or "")
+    except ValidationError:
+        return []
+    today = timezone.localdate()
+    if not today - timedelta(days=1) <= day <= today + timedelta(days=instrument.horizon_days + 1):
+        return []
+    return selectors.valid_ends(instrument, user, day, start)
 
 
 @login_required

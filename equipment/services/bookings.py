@@ -22,12 +22,9 @@ from marketplace.payments import services as payment_services
 
 from .. import availability, ledger, selectors
 from ..models import (
-    ACTIVE_STATUSES,
     AUTO_NOTE,
     CANCELLABLE_STATUSES,
-    Blackout,
     Booking,
-    BookingMode,
     BookingStatus,
     BookingTransition,
     Qualification,
@@ -180,24 +177,14 @@ def request_booking(
             )
             % {"n": limit}
         )
-    if instrument.booking_mode == BookingMode.SELF_SERVICE and not has_valid_qualification(
-        user, instrument, availability.local(start).date()
-    ):
-        raise ValidationError(
-            _("Self-service use needs a valid qualification on this instrument. Ask the facility for training.")
-        )
-    errors = availability.rule_errors(
+    # The same check as the calendar's (a cell links only where it passes); the waitlist's offers were
+    # claimed above.
+    errors = availability.booking_errors(
         instrument,
         start,
         end,
         now=now,
-        opening_hours=list(instrument.opening_hours.all()),
-        blackouts=list(Blackout.objects.filter(instrument=instrument, start__lt=end, end__gt=start)),
-        busy=list(
-            Booking.objects.filter(
-                instrument=instrument, status__in=ACTIVE_STATUSES, start__lt=end, end__gt=start
-            ).values_list("start", "end")
-        ),
+        **selectors.availability_for(instrument, user, start, end, held=False),
     )
     if errors:
         raise ValidationError(errors)

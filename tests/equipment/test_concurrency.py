@@ -89,12 +89,12 @@ def test_database_itself_refuses_an_overlapping_active_booking(instrument, book,
 def test_constraint_violation_is_answered_as_slot_taken(monkeypatch, instrument, book):
     """If the overlap check were bypassed, PostgreSQL's constraint still answers "slot taken"."""
     book(*slot(hour=10, hours=2))
-    real_rule_errors = availability.rule_errors
+    real_booking_errors = availability.booking_errors
 
     def ignore_busy(*args, busy, **kwargs):
-        return real_rule_errors(*args, busy=[], **kwargs)
+        return real_booking_errors(*args, busy=[], **kwargs)
 
-    monkeypatch.setattr(availability, "rule_errors", ignore_busy)
+    monkeypatch.setattr(availability, "booking_errors", ignore_busy)
     if connection.vendor == "postgresql":
         with pytest.raises(ValidationError) as info:
             book(*slot(hour=11, hours=2))

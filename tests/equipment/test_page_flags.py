@@ -49,7 +49,7 @@ def test_self_service_needs_qualification():
 
 def test_week_cells_say_what_to_show(instrument):
     monday = timezone.localdate() + timedelta(days=7 - timezone.localdate().weekday())
-    days, rows = selectors.week_calendar(instrument, monday)
+    days, rows, _may_book = selectors.week_calendar(instrument, monday)
     cells = [cell for _t, row in rows for cell in row]
     assert cells and all(isinstance(cell["day"], date) for cell in cells)
     for cell in cells:

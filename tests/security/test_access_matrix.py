@@ -832,6 +832,13 @@ MATRIX = [
     ),
     Entry(
         "page",
+        label="page (X's live instrument page, month calendar)",
+        kwargs=lambda w: {"path": w.x.instrument.url.strip("/") + "/"},
+        query="?view=month",
+        get=PUBLIC,
+    ),
+    Entry(
+        "page",
         label="page (X's live result page)",
         kwargs=lambda w: {"path": w.x.result.url.strip("/") + "/"},
         get=PUBLIC,
