@@ -7,6 +7,8 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# Test processes for `make test` (pytest-xdist): auto = one per core; 0 runs in this process.
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test test-hypothesis test-e2e lint format bench load-test install messages translations clean-db worker
 
@@ -45,7 +47,7 @@ worker: install
 
 # Property-based tests run derandomized here (hypothesis profile "ci"): the same examples every run.
 test: install translations
-	HYPOTHESIS_PROFILE=ci DJANGO_SETTINGS_MODULE=marketplace.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=ci DJANGO_SETTINGS_MODULE=marketplace.settings.test $(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Randomized property-based run (new examples each time; HYPOTHESIS_PROFILE=thorough for 20x as many).
 # A failure prints its example and a @reproduce_failure blob, and is replayed first from .hypothesis/.
@@ -105,12 +107,14 @@ redis:
 	  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log; \
 	  for _ in $$(seq 1 30); do redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && break; sleep 0.2; done; }
 
-# The cache, booking and page-cache tests against Redis (database REDIS_TEST_DB, flushed by every test).
-REDIS_TEST_DB ?= 5
+# The cache, booking and page-cache tests against Redis (database REDIS_TEST_DB, flushed by every test;
+# with REDIS_WORKERS test processes, worker n uses database REDIS_TEST_DB + n: 8 to 9 by default).
+REDIS_TEST_DB ?= 8
+REDIS_WORKERS ?= 2
 REDIS_TESTS ?= tests/core/test_catalogue_cache.py tests/core/test_redis_cache.py tests/equipment tests/statistics/test_figures_cache.py
 test-redis: install translations redis
 	REDIS_URL=redis://127.0.0.1:6379/$(REDIS_TEST_DB) DJANGO_SETTINGS_MODULE=marketplace.settings.test \
-	  $(VENV)/bin/pytest $(REDIS_TESTS) $(PYTEST_ARGS)
+	  $(VENV)/bin/pytest -n $(REDIS_WORKERS) $(REDIS_TESTS) $(PYTEST_ARGS)
 
 # gunicorn under production settings (PostgreSQL SMOKE_PG_URL, default mk_smoke; Redis database 6): books,
 # pays by invoice, reads the dashboards; fails on any 5xx. See bench/smoke_production.py.

@@ -216,6 +216,7 @@ def book_range(request, instrument_id):
             "form": form,
             "prices": prices,
             "taken": services.taken_periods(instrument),
+            "policy": booking_policy(instrument, organizations),
         },
         status=400 if form.errors else 200,
     )

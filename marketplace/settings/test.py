@@ -23,7 +23,13 @@ STORAGES = {
 # a dedicated Redis database, e.g. redis://127.0.0.1:6379/5): every test starts and ends by clearing the
 # cache (tests/conftest.py), which flushes that database.
 if env("REDIS_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}}
+    _redis_url = env("REDIS_URL")
+    _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if _worker.startswith("gw"):
+        # Several test processes (pytest-xdist): each flushes a Redis database of its own, the next ones.
+        _base, _, _db = _redis_url.rpartition("/")
+        _redis_url = f"{_base}/{int(_db or 0) + int(_worker[2:])}"
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Whole-page caching for anonymous visitors is switched on by the tests about it (tests/core).

@@ -420,3 +420,14 @@ def test_the_facility_records_more_than_24_hours_on_a_long_booking_but_not_more_
     services.complete_booking(lease, actor=facility_manager, hours="200", now=after)
     lease.refresh_from_db()
     assert (lease.status, lease.usage.hours) == (BookingStatus.COMPLETED, Decimal("200.00"))
+
+
+@pytest.mark.django_db
+def test_the_range_page_shows_cancellation_and_next_steps_before_booking(client, institute, buyer):
+    line = pilot_line(institute)
+    client.force_login(buyer)
+    html = client.get(reverse("equipment:book_range", args=[line.pk])).content.decode()
+    assert "Before you request" in html
+    assert "withdraw your request at any time" in html
+    assert "The facility reviews your request" in html
+    assert "shown here once you choose a slot" not in html  # its price is per day, above
