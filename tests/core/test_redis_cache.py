@@ -51,7 +51,8 @@ def test_the_test_settings_use_redis_when_redis_url_is_set():
     key = f"probe-{uuid.uuid4().hex}"
     cache.set(key, "shared", 30)
     # Another client of the same database (another gunicorn worker) sees the value: the cache is shared.
-    raw = redis.Redis.from_url(url)
+    # (With several test processes each uses a database of its own, the one the settings name.)
+    raw = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
     assert any(name.decode().endswith(key) for name in raw.keys(f"*{key}"))
     assert cache.get(key) == "shared"
     cache.clear()
