@@ -85,7 +85,7 @@ def test_buyer_searches_books_a_free_slot_and_cancels_it(browser_page, language,
     ).wait_for()
     assert Booking.objects.count() == 1
 
-    # My bookings lists it; the buyer cancels within the free-cancellation window.
+    # My bookings lists it; the buyer withdraws the request (not yet approved: at any time).
     page.get_by_role("link", name=text(language, "我的账户", "My account")).click()
     page.get_by_role("link", name=text(language, "我的预约", "My bookings")).click()
     row = page.get_by_role("row").filter(has_text=wanted_title)
@@ -94,7 +94,7 @@ def test_buyer_searches_books_a_free_slot_and_cancels_it(browser_page, language,
     assert start.strftime("%Y-%m-%d 09:00") in row.inner_text()
     row.get_by_role("link", name=text(language, "详情", "Details")).click()
     page.get_by_label(text(language, "原因", "Reason")).fill(text(language, "样品未准备好", "Samples not ready"))
-    page.get_by_role("button", name=text(language, "取消该预约", "Cancel this booking")).click()
+    page.get_by_role("button", name=text(language, "撤回此申请", "Withdraw this request")).click()
     page.get_by_text(text(language, "预约已取消。", "The booking is cancelled.")).wait_for()
     assert re.search(text(language, "已取消", "Cancelled"), page.get_by_role("heading", level=1).inner_text())
 
