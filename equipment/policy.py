@@ -41,7 +41,7 @@ def booking_hours(start, end) -> Decimal:
     return (Decimal((end - start).total_seconds()) / Decimal(3600)).quantize(Decimal("0.01"))
 
 
-def booking_policy(instrument, organizations, start=None, end=None) -> BookingPolicy:
+def booking_policy(instrument, organizations, start=None, end=None, now=None) -> BookingPolicy:
     """The policy of booking `instrument` for one of `organizations`, for the slot `start`–`end` if known."""
     window = instrument.cancellation_window_hours
     policy = BookingPolicy(currency=instrument.currency, window_hours=window)
@@ -97,7 +97,16 @@ def booking_policy(instrument, organizations, start=None, end=None) -> BookingPo
     steps.append(_("You receive an email at each step; your bookings are listed under My bookings."))
     policy.steps = steps
     cancellation = [_("Until it is approved, you can withdraw your request at any time, free of charge.")]
-    if policy.deadline is not None:
+    if policy.deadline is not None and policy.deadline < (now or timezone.now()):
+        cancellation.append(
+            ngettext(
+                "This slot starts within %(n)d hour: once approved, only the facility can cancel it.",
+                "This slot starts within %(n)d hours: once approved, only the facility can cancel it.",
+                window,
+            )
+            % {"n": window}
+        )
+    elif policy.deadline is not None:
         cancellation.append(
             _("After approval, you can cancel free of charge until %(deadline)s (%(n)d hours before the start).")
             % {"deadline": _local(policy.deadline), "n": window}

@@ -146,3 +146,13 @@ def test_the_buyer_sees_the_rejection_reason_on_the_page_and_in_the_email(
     html = client.get(f"/equipment/bookings/{booking.pk}/").content.decode()
     assert "R&amp;D &lt;lab&gt; closed for audit" in html  # escaped in HTML
     assert "Reason for the rejection" in html
+
+
+def test_a_slot_inside_the_cancellation_window_says_only_the_facility_can_cancel_it(client, instrument, buyer):
+    start, end = slot(days_ahead=1, hour=19)  # at most 43 hours ahead: inside the 48-hour window
+    instrument.min_notice_hours = 1
+    instrument.save()
+    client.force_login(buyer)
+    html = client.get(_form_url(instrument, start, end)).content.decode()
+    assert "This slot starts within 48 hours: once approved, only the facility can cancel it." in html
+    assert "cancel free of charge until" not in html
