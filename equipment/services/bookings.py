@@ -131,6 +131,36 @@ def clean_charge_code(value) -> str:
     return code
 
 
+def check_booker(user, organization, instrument, charge_code="") -> str:
+    """Refuse a booker who may not book `instrument` for `organization`; returns the charge code to store
+    (none for an enterprise, the cleaned project code for an institute)."""
+    if organization is None:
+        raise ValidationError(_("Choose the organisation you book for."))
+    if not selectors.may_book_for(user, organization, instrument):
+        if organization.is_enterprise:
+            raise PermissionDenied(_("You do not book for this enterprise."))
+        raise PermissionDenied(_("You do not book for this institute."))
+    return "" if organization.is_enterprise else clean_charge_code(charge_code)
+
+
+def submit_request(booking, *, actor) -> Booking:
+    """Store a new booking as requested (the database refuses an overlap) and tell those concerned; where
+    the listing approves automatically, approve it at once (an institute user's is then confirmed)."""
+    insert_requested(booking, actor=actor)
+    if booking.instrument.auto_approve:
+        BookingTransition.move(booking, BookingStatus.APPROVED, actor=None, note=AUTO_NOTE)
+        if booking.by_internal_charge:
+            _confirm_internal_charge(booking, actor=None)
+            _notify_managers(booking, "internal_booked")
+        else:
+            _notify_buyer(booking, "approved")
+            _notify_managers(booking, "auto_approved")
+    else:
+        _notify_buyer(booking, "requested")
+        _notify_managers(booking, "new_request")
+    return booking
+
+
 @transaction.atomic
 def request_booking(
     *, instrument, user, start, end, enterprise=None, organization=None, purpose="", charge_code="", now=None
@@ -143,16 +173,7 @@ def request_booking(
     changes nothing when a rule is broken or the slot is taken."""
     now = now or timezone.now()
     organization = organization or enterprise
-    if organization is None:
-        raise ValidationError(_("Choose the organisation you book for."))
-    if not selectors.may_book_for(user, organization, instrument):
-        if organization.is_enterprise:
-            raise PermissionDenied(_("You do not book for this enterprise."))
-        raise PermissionDenied(_("You do not book for this institute."))
-    if organization.is_enterprise:
-        charge_code = ""
-    else:
-        charge_code = clean_charge_code(charge_code)
+    charge_code = check_booker(user, organization, instrument, charge_code)
     if not isinstance(start, datetime) or not isinstance(end, datetime):
         raise ValidationError(_("Give a start and an end."))
     if timezone.is_naive(start) or timezone.is_naive(end):
@@ -209,19 +230,7 @@ def request_booking(
         currency=instrument.currency,
         status=BookingStatus.REQUESTED,
     )
-    insert_requested(booking, actor=user)
-    if instrument.auto_approve:
-        BookingTransition.move(booking, BookingStatus.APPROVED, actor=None, note=AUTO_NOTE)
-        if booking.by_internal_charge:
-            _confirm_internal_charge(booking, actor=None)
-            _notify_managers(booking, "internal_booked")
-        else:
-            _notify_buyer(booking, "approved")
-            _notify_managers(booking, "auto_approved")
-    else:
-        _notify_buyer(booking, "requested")
-        _notify_managers(booking, "new_request")
-    return booking
+    return submit_request(booking, actor=user)
 
 
 # Requested, or approved and not yet paid: the requests an enterprise holds open (and that expire).

@@ -12,23 +12,16 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import selectors, units
-from ..models import ACTIVE_STATUSES, AUTO_NOTE, Blackout, Booking, BookingMode, BookingStatus, BookingTransition
+from .. import units
+from ..models import ACTIVE_STATUSES, Blackout, Booking, BookingMode, BookingStatus
 from ..rates import price_for, tier_for, tier_rate
-from .bookings import (
-    _confirm_internal_charge,
-    _notify_buyer,
-    _notify_managers,
-    clean_charge_code,
-    has_valid_qualification,
-    open_requests_count,
-)
-from .shared import insert_requested, lock_instrument
+from .bookings import check_booker, has_valid_qualification, open_requests_count, submit_request
+from .shared import lock_instrument
 
 
 def quote(instrument, organization, length, *, seats=1, opening_hours=None):
@@ -59,13 +52,7 @@ def request_range_booking(
     automatically, then confirmed at once for an institute user). Raises ValidationError with clear
     messages and changes nothing when a rule is broken, the resource is taken or its seats are full."""
     now = now or timezone.now()
-    if organization is None:
-        raise ValidationError(_("Choose the organisation you book for."))
-    if not selectors.may_book_for(user, organization, instrument):
-        if organization.is_enterprise:
-            raise PermissionDenied(_("You do not book for this enterprise."))
-        raise PermissionDenied(_("You do not book for this institute."))
-    charge_code = "" if organization.is_enterprise else clean_charge_code(charge_code)
+    charge_code = check_booker(user, organization, instrument, charge_code)
     instrument = lock_instrument(instrument)
     if not instrument.live or instrument.institute_id is None:
         raise ValidationError(_("This instrument is not open for booking."))
@@ -143,19 +130,7 @@ def request_range_booking(
         currency=instrument.currency,
         status=BookingStatus.REQUESTED,
     )
-    insert_requested(booking, actor=user)
-    if instrument.auto_approve:
-        BookingTransition.move(booking, BookingStatus.APPROVED, actor=None, note=AUTO_NOTE)
-        if booking.by_internal_charge:
-            _confirm_internal_charge(booking, actor=None)
-            _notify_managers(booking, "internal_booked")
-        else:
-            _notify_buyer(booking, "approved")
-            _notify_managers(booking, "auto_approved")
-    else:
-        _notify_buyer(booking, "requested")
-        _notify_managers(booking, "new_request")
-    return booking
+    return submit_request(booking, actor=user)
 
 
 def taken_periods(instrument, now=None, limit=50):
